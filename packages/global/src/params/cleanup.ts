@@ -1,0 +1,7 @@
+/*
+ * params/cleanup - parameters of cleanup, the message canonicalisation daemon.
+ */
+import { param, type ParamSpec } from './types.js';
+
+export const cleanupParams: readonly ParamSpec[] = [
+];

@@ -1,0 +1,7 @@
+/*
+ * params/submission - parameters of sendmail, postdrop and pickup (local submission).
+ */
+import { param, type ParamSpec } from './types.js';
+
+export const submissionParams: readonly ParamSpec[] = [
+];

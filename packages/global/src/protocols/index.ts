@@ -1,0 +1,3 @@
+/* protocols - one module per internal protocol, each with its types and codecs shared by both ends. */
+export * from './cleanup.js';
+export * from './rewrite.js';
