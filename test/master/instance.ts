@@ -11,13 +11,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isAlive } from '@mailroom/global';
+import { baseMainCf, isRoot, killGroup, logFileMessages, MASTER, ROOT, waitFor } from '../lib/common.js';
 
-export const ROOT = path.resolve(fileURLToPath(new URL('../../../', import.meta.url)));
-export const MASTER = path.join(ROOT, 'packages/master/dist/main.js');
+export { isRoot, MASTER, ROOT, waitFor };
+
+/** logMessages - the `msg` of every JSON line in the instance's log. */
+export function logMessages(inst: Instance): string[] {
+  return logFileMessages(inst.logFile);
+}
+
 export const POSTFIX = path.join(ROOT, 'bin/postfix');
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
-export const isRoot = process.getuid?.() === 0;
 
 /** freePort - a TCP port that was free a moment ago. */
 export function freePort(): Promise<number> {
@@ -71,15 +76,7 @@ export async function makeInstance(mainCf: string, masterCf: (port: number) => s
 
 /** writeConfig - (re)write main.cf and master.cf of the instance. */
 export function writeConfig(inst: Instance, mainCf: string, masterCf: string): void {
-  const base = [
-    `queue_directory = ${inst.spool}`,
-    `daemon_directory = ${inst.daemons}`,
-    `maillog_file = ${inst.logFile}`,
-    'mail_owner = nobody',
-    'inet_interfaces = loopback-only',
-    'inet_protocols = ipv4',
-    'service_throttle_time = 1s',
-  ];
+  const base = baseMainCf(inst.spool, inst.logFile, [`daemon_directory = ${inst.daemons}`]);
   fs.writeFileSync(path.join(inst.etc, 'main.cf'), `${base.join('\n')}\n${mainCf}\n`);
   fs.writeFileSync(path.join(inst.etc, 'master.cf'), `${masterCf}\n`);
 }
@@ -105,35 +102,7 @@ export function postfix(inst: Instance, ...args: string[]): { status: number | n
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** waitFor - poll until `pred` holds; fails naming `what` after `ms`. */
-export async function waitFor(what: string, pred: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await pred()) return;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
-/** logMessages - the `msg` of every JSON line in the instance's log. */
-export function logMessages(inst: Instance): string[] {
-  let text = '';
-  try {
-    text = fs.readFileSync(inst.logFile, 'utf8');
-  } catch {
-    return [];
-  }
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => {
-      try {
-        return String((JSON.parse(l) as { msg?: unknown }).msg ?? '');
-      } catch {
-        return '';
-      }
-    });
-}
 
 export interface PsRow {
   pid: number;
@@ -175,16 +144,7 @@ export function cleanup(inst: Instance): void {
   const pids = new Set<number>(inst.procs.map((p) => p.pid ?? 0));
   const m = masterPid(inst);
   if (m) pids.add(m);
-  for (const pid of pids) {
-    if (!pid) continue;
-    for (const target of [-pid, pid]) {
-      try {
-        process.kill(target, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
-  }
+  for (const pid of pids) killGroup(pid);
   // children of a killed master that escaped its group (none expected)
   for (const r of ps()) if (r.args.includes(inst.daemons)) try { process.kill(r.pid, 'SIGKILL'); } catch { /* gone */ }
   fs.rmSync(inst.dir, { recursive: true, force: true });

@@ -15,12 +15,15 @@ export function fatal(prog: string, text: string, status = 1): never {
   process.exit(status);
 }
 
-/** loadConfigOrDie - the configuration of `-c DIR` (or the default), or a fatal error naming file:line. */
-export function loadConfigOrDie(prog: string, configDir?: string, overrides?: Record<string, string>): Config {
+/**
+ * loadConfigOrDie - the configuration of `-c DIR` (or the default), or a fatal error naming
+ * file:line and exiting with `status` (sendmail and postdrop use EX_TEMPFAIL: try again later).
+ */
+export function loadConfigOrDie(prog: string, configDir?: string, overrides?: Record<string, string>, status = 1): Config {
   try {
     return loadConfig({ configDir, overrides });
   } catch (err) {
-    if (err instanceof ConfigError) fatal(prog, err.message);
+    if (err instanceof ConfigError) fatal(prog, err.message, status);
     throw err;
   }
 }

@@ -8,3 +8,6 @@ export * from './service/index.js';
 export * from './tables/index.js';
 export * from './queue/index.js';
 export * from './protocols/index.js';
+export * from './deliver/index.js';
+export * from './dns/index.js';
+export * from './mailbox/index.js';

@@ -11,6 +11,11 @@ import { smtpdParams } from './smtpd.js';
 import { cleanupParams } from './cleanup.js';
 import { rewriteParams } from './rewrite.js';
 import { submissionParams } from './submission.js';
+import { qmgrParams } from './qmgr.js';
+import { bounceParams } from './bounce.js';
+import { localParams } from './local.js';
+import { virtualParams } from './virtual.js';
+import { smtpParams } from './smtp.js';
 import type { ParamSpec } from './types.js';
 
 export * from './types.js';
@@ -23,6 +28,11 @@ const all: readonly ParamSpec[] = [
   ...cleanupParams,
   ...rewriteParams,
   ...submissionParams,
+  ...qmgrParams,
+  ...bounceParams,
+  ...localParams,
+  ...virtualParams,
+  ...smtpParams,
 ];
 
 /** paramRegistry - every parameter, by name. */

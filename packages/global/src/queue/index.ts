@@ -11,5 +11,6 @@ export * from './update.js';
 export * from './lock.js';
 export * from './scan.js';
 export * from './move.js';
+export * from './statuslog.js';
 export { dumpQueueFile, fileSource, bufferSource, DumpError as QueueDumpError } from './dump.js';
 export type { DumpFlags, DumpSink, DumpSource } from './dump.js';

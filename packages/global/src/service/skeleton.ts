@@ -35,15 +35,17 @@ export interface ServiceContext {
   readonly queueDir: string;
   /** True once the process accepts no more clients: finish what is running. */
   readonly stopping: boolean;
+  /** Log `fatal: text` and exit 1: the environment is unusable (master throttles restarts). */
+  fatal(text: string): never;
 }
 
 /** Hooks every shape accepts. */
 export interface ServiceHooks {
   /** Program name for logs. */
   name: string;
-  /** Before privileges are dropped (open root-only files here). */
+  /** Before privileges are dropped (open root-only files here). A throw is fatal. */
   preInit?(ctx: ServiceContext): void | Promise<void>;
-  /** After privileges are dropped, before the first client. */
+  /** After privileges are dropped, before the first client. A throw is fatal. */
   postInit?(ctx: ServiceContext): void | Promise<void>;
   /** Accepting has stopped: ask long clients to finish (e.g. 421 at the next command). */
   onStop?(ctx: ServiceContext): void;
@@ -106,13 +108,13 @@ export class ServiceRuntime implements ServiceContext {
     } catch (err) {
       this.fatal(`chdir(${this.queueDir}): ${(err as Error).message}`);
     }
-    await this.hooks.preInit?.(this);
+    await this.initHook(this.hooks.preInit);
     if (this.unpriv && isRoot()) {
       const owner = mailOwner(this.config.get('mail_owner'), `${this.config.configDir}/main.cf`);
       if (typeof owner === 'string') this.fatal(owner);
       dropPrivileges(owner);
     }
-    await this.hooks.postInit?.(this);
+    await this.initHook(this.hooks.postInit);
     process.on('SIGTERM', () => this.stop('signal'));
     process.on('SIGINT', () => this.stop('signal')); // Ctrl-C on `postfix start-fg` reaches us too
     process.on('SIGHUP', () => {}); // a reload is master's business
@@ -158,6 +160,15 @@ export class ServiceRuntime implements ServiceContext {
     for (const s of this.servers) s.close();
     this.hooks.onStop?.(this);
     if (this.meter.active === 0) this.exit(0);
+  }
+
+  /** initHook - run preInit/postInit; a bad table or parameter there ends the process. */
+  private async initHook(hook: ((ctx: ServiceContext) => void | Promise<void>) | undefined): Promise<void> {
+    try {
+      await hook?.(this);
+    } catch (err) {
+      this.fatal((err as Error).message);
+    }
   }
 
   /** fatal - log `fatal: text` and exit 1 (environment unusable). */

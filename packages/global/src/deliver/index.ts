@@ -1,0 +1,2 @@
+/* deliver - what every delivery agent shares. */
+export * from './agent.js';

@@ -1,0 +1,67 @@
+/*
+ * test/lib/common - what every end-to-end harness shares: where the build lives, polling
+ * with a deadline, reading the JSON log back, and killing a master's whole process group.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(fileURLToPath(new URL('../../../', import.meta.url)));
+export const MASTER = path.join(ROOT, 'packages/master/dist/main.js');
+export const BIN = path.join(ROOT, 'bin');
+export const isRoot = process.getuid?.() === 0;
+
+/** waitFor - poll until `pred` holds; fails naming `what` after `ms`. */
+export async function waitFor(what: string, pred: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await pred()) return;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** logFileMessages - the `msg` of every JSON line in a log file (none if it does not exist yet). */
+export function logFileMessages(file: string): string[] {
+  let text = '';
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => {
+      try {
+        return String((JSON.parse(l) as { msg?: unknown }).msg ?? '');
+      } catch {
+        return '';
+      }
+    });
+}
+
+/** killGroup - SIGKILL a detached process and its group (master and every daemon). */
+export function killGroup(pid: number | undefined): void {
+  if (!pid) return;
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+}
+
+/** baseMainCf - the main.cf lines every test instance starts from. */
+export function baseMainCf(spool: string, logFile: string, extra: string[] = []): string[] {
+  return [
+    `queue_directory = ${spool}`,
+    `maillog_file = ${logFile}`,
+    'mail_owner = nobody',
+    ...extra,
+    'inet_interfaces = loopback-only',
+    'inet_protocols = ipv4',
+    'service_throttle_time = 1s',
+  ];
+}
