@@ -91,8 +91,11 @@ export async function deliver(inst: AgentInstance, service: string, qf: QueueFil
 
 function readStatusLines(inst: AgentInstance, queueId: string): string[] {
   const text = fs.existsSync(inst.logFile) ? fs.readFileSync(inst.logFile, 'utf8') : '';
-  return text.split('\n').filter((l) => l.includes(`"queue_id":"${queueId}"`) && l.includes('to=<'))
-    .map((l) => String((JSON.parse(l) as { msg?: string }).msg));
+  // Postfix's form: `ID: to=<...>`; the prefix is stripped so that tests match from `to=<`.
+  const prefix = `${queueId}: to=<`;
+  return text.split('\n').filter((l) => l.includes(`"queue_id":"${queueId}"`))
+    .map((l) => String((JSON.parse(l) as { msg?: string }).msg))
+    .filter((m) => m.startsWith(prefix)).map((m) => m.slice(queueId.length + 2));
 }
 
 /** statusLines - the `to=<...>` log lines of a queue ID, once `count` of them are written (the log is buffered). */

@@ -11,7 +11,7 @@ import { DnsZoneServer } from '@mailroom/global';
 import { freePort, waitFor } from '../master/instance.js';
 import { agentInstance, dumpDir, dumps, listening, smtpSink, type AgentInstance } from './harness.js';
 
-const STATUS = /^to=<([^>]+)>, relay=(\S+), delay=[\d.]+, delays=[\d.]+\/[\d.]+\/[\d.]+\/[\d.]+, dsn=(\d\.\d+\.\d+), status=(\w+) \((.*)\)$/;
+const STATUS = /^[0-9A-Za-z]+: to=<([^>]+)>, relay=(\S+), delay=[\d.]+, delays=[\d.]+\/[\d.]+\/[\d.]+\/[\d.]+, dsn=(\d\.\d+\.\d+), status=(\w+) \((.*)\)$/;
 
 /** statusOf - the parsed status line of one recipient. */
 function statusOf(ai: AgentInstance, queueId: string, rcpt: string): { relay: string; dsn: string; status: string; reason: string } | undefined {

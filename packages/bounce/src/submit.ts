@@ -1,5 +1,5 @@
 /*
- * submit - queue one composed notice through cleanup over private/cleanup
+ * submit - queue one composed notice through cleanup over public/cleanup
  * (protocols/cleanup.ts: begin -> ready(queue ID) -> content -> done), as Postfix's
  * post_mail does for bounce. Success means cleanup said `ok`: the notice is in
  * incoming/, complete and fsynced. Canonical and virtual alias mapping apply

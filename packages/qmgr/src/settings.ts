@@ -64,18 +64,8 @@ function intParam(name: string, value: string, log: Logger, fallback: number): n
   return fallback;
 }
 
-/**
- * perTransport - transportParam(), except that a per-transport name the registry
- * declares with its own default (local_destination_recipient_limit = 1) wins over
- * default_<suffix> even when main.cf does not set it.
- */
-function perTransport(config: Config, transport: string, suffix: string): string {
-  const own = `${transport}_${suffix}`;
-  return config.raw(own) !== undefined ? config.get(own) : transportParam(config, transport, suffix);
-}
-
 function feedbackParam(config: Config, transport: string, suffix: string, log: Logger): Feedback {
-  const text = perTransport(config, transport, suffix);
+  const text = transportParam(config, transport, suffix);
   const fb = parseFeedback(text);
   if (fb) return fb;
   log.warn(`${transport}_${suffix}: bad feedback value: "${text}" -- using 1`);
@@ -100,7 +90,7 @@ export function transportSettings(config: Config, name: string, master: readonly
   const entry = master.find((e) => e.service === name && e.type === 'unix');
   const maxproc = entry ? (entry.maxproc ?? config.getInt('default_process_limit')) : 1;
   const get = (suffix: string, fallback: number): number =>
-    intParam(`${name}_${suffix}`, perTransport(config, name, suffix), log, fallback);
+    intParam(`${name}_${suffix}`, transportParam(config, name, suffix), log, fallback);
   const initOwn = `${name}_initial_destination_concurrency`;
   const initial = intParam(initOwn, config.isSet(initOwn) ? config.get(initOwn) : config.get('initial_destination_concurrency'), log, 5);
   const recipients = get('destination_recipient_limit', 50);

@@ -5,7 +5,7 @@
  * to refuse with, or undefined to go on; logging is Postfix's (session.ts).
  * The message itself is streamed by message.ts.
  */
-import { CLEANUP_FLAG, internalForm, queueLogger, type CleanupBegin } from '@mailroom/global';
+import { CLEANUP_FLAG, CLEANUP_FLAG_MASK_EXTERNAL, internalForm, queueLogger, type CleanupBegin } from '@mailroom/global';
 import type { SMTPServerAddress, SMTPServerEnvelope } from 'smtp-server';
 import { REPLY, reply, type Reply } from './replies.js';
 import type { SmtpdService } from './services.js';
@@ -90,7 +90,8 @@ const NOTIFY_BITS: Record<string, number> = { NEVER: 1, SUCCESS: 2, DELAY: 4, FA
 export function cleanupBegin(s: SmtpdSession, env: SMTPServerEnvelope): CleanupBegin {
   const args = (env.mailFrom && env.mailFrom.args) || {};
   const text = (v: string | true | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
-  let flags = CLEANUP_FLAG.FILTER | CLEANUP_FLAG.MAP_OK;
+  // Postfix smtpd: CLEANUP_FLAG_MASK_EXTERNAL (header/body checks, address maps, always_bcc).
+  let flags = CLEANUP_FLAG_MASK_EXTERNAL;
   if (s.hold) flags |= CLEANUP_FLAG.HOLD;
   if (s.discard) flags |= CLEANUP_FLAG.DISCARD;
   const begin: CleanupBegin = {

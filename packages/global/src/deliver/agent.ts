@@ -99,9 +99,9 @@ async function handle(agent: DeliveryAgent, req: DeliverRequest, ctx: ServiceCon
   const now = Date.now();
   req.recipients.forEach((rcpt, i) => {
     const expanded = outcome.expansions?.get(rcpt.offset);
-    if (!expanded) return log.info(statusLine(req, rcpt, results[i] as DeliverResult, received, now));
+    if (!expanded) return log.info(`${req.queueId}: ${statusLine(req, rcpt, results[i] as DeliverResult, received, now)}`);
     const original = rcpt.original || rcpt.address;
-    for (const e of expanded) log.info(statusLine(req, { ...rcpt, address: e.address, original }, e.result, received, now));
+    for (const e of expanded) log.info(`${req.queueId}: ${statusLine(req, { ...rcpt, address: e.address, original }, e.result, received, now)}`);
   });
   return { type: 'delivered', queueId: req.queueId, results, destinationFailed: outcome.destinationFailed };
 }

@@ -19,8 +19,12 @@ export const perTransportSuffixes: readonly string[] = [
   'time_limit',
 ];
 
-/** transportParam - `<transport>_<suffix>` when set, else `default_<suffix>`. */
+/**
+ * transportParam - `<transport>_<suffix>` when main.cf (or `-o`) sets it or the registry
+ * declares it with its own default (local_destination_recipient_limit = 1), else
+ * `default_<suffix>`.
+ */
 export function transportParam(config: Config, transport: string, suffix: string): string {
   const own = `${transport}_${suffix}`;
-  return config.isSet(own) ? config.get(own) : config.get(`default_${suffix}`);
+  return config.raw(own) !== undefined ? config.get(own) : config.get(`default_${suffix}`);
 }

@@ -18,8 +18,11 @@ import { QUEUE_NAMES, Spool, type SpoolOptions } from './spool.js';
 /** Mode of each spool directory (also written down in docs/queue-file.md). */
 export const SPOOL_DIR_MODES: Readonly<Record<string, number>> = {
   ...Object.fromEntries(QUEUE_NAMES.map((q) => [q, 0o700])),
-  maildrop: 0o730,
-  public: 0o710,
+  // Not Postfix's 0730/0710: a Node sendmail cannot be set-group-ID, so every user must be
+  // able to drop files (sticky: nobody removes another's) and reach public/ sockets
+  // (pickup wakeup, showq). docs/postdrop.md, "The permission model".
+  maildrop: 0o1733,
+  public: 0o711,
   private: 0o700,
   pid: 0o755,
 };

@@ -28,7 +28,7 @@ test('createSpool makes every directory with Postfix modes, despite the umask, i
     process.umask(old);
   }
   const expect: Array<[string, number]> = [
-    ['maildrop', 0o730], ['public', 0o710], ['private', 0o700], ['pid', 0o755], ['incoming', 0o700],
+    ['maildrop', 0o1733], ['public', 0o711], ['private', 0o700], ['pid', 0o755], ['incoming', 0o700],
     ['active', 0o700], ['deferred', 0o700], ['hold', 0o700], ['corrupt', 0o700], ['bounce', 0o700],
     ['defer', 0o700], ['trace', 0o700], ['flush', 0o700], ['saved', 0o700], ['deferred/F', 0o700], ['defer/0', 0o700],
   ];
