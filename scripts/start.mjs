@@ -27,7 +27,7 @@ function ensureMailOwner() {
 
 /** ensureAliases - run newaliases when an alias_database file is newer than its database. */
 function ensureAliases() {
-  const maps = execFileSync(bin('postconf'), ['-h', 'alias_database'], { encoding: 'utf8' }).trim();
+  const maps = execFileSync(bin('postconf'), ['-hx', 'alias_database'], { encoding: 'utf8' }).trim();
   for (const map of maps.split(/[\s,]+/).filter(Boolean)) {
     const m = /^(hash|btree|lmdb):(.+)$/.exec(map);
     if (!m) continue;
