@@ -19,6 +19,8 @@ const NOTIFY_SUCCESS = 2;
 /** A recipient before processing: as the client gave it. */
 export interface RawRecipient {
   address: string;
+  /** The recipient as first received, when a delivery agent forwards (local aliases). */
+  original?: string;
   orcpt?: string;
   notify?: number;
 }
@@ -108,7 +110,7 @@ export class Envelope {
     const m = this.settings.mapping;
     let addr = await rewriteLocal(this.ctx, r.address === '' ? this.settings.emptyAddressRecipient : r.address);
     if (this.mapOk) addr = await this.canonical(addr, 'envelope_recipient', m.recipientCanonical, m.recipientCanonicalClasses);
-    const original = isBcc ? addr : r.address;
+    const original = isBcc ? addr : (r.original ?? r.address);
     if (!isBcc) this.state.recip = addr;
     if (!isBcc && this.bccOk && m.recipientBcc) {
       for (const b of (await mapAddress(this.ctx, m.recipientBcc, addr, false)) ?? []) this.bcc(b);

@@ -14,6 +14,7 @@ import type { Attr, Delivery, Outcome } from './state.js';
 
 interface Item {
   outcome: Outcome;
+  original: string;
   orcpt?: string;
   notify?: number;
 }
@@ -39,7 +40,7 @@ export class Forwarder {
     const key = `${a.sender}\0${a.delivered}`;
     let g = this.groups.get(key);
     if (!g) this.groups.set(key, (g = { sender: a.sender, delivered: a.delivered, items: [] }));
-    g.items.push({ outcome, orcpt: d.rcpt.orcpt ?? `rfc822;${d.rcpt.original || d.rcpt.address}`, notify: d.rcpt.notify });
+    g.items.push({ outcome, original: d.rcpt.original || d.rcpt.address, orcpt: d.rcpt.orcpt ?? `rfc822;${d.rcpt.original || d.rcpt.address}`, notify: d.rcpt.notify });
   }
 
   /** finish - submit every collected group to cleanup and settle the outcomes. */
@@ -63,7 +64,7 @@ export class Forwarder {
       const done = await client.submit({
         flags: CLEANUP_FLAG_MASK_INTERNAL,
         sender: g.sender,
-        recipients: g.items.map((i) => ({ address: i.outcome.address, orcpt: i.orcpt, notify: i.notify })),
+        recipients: g.items.map((i) => ({ address: i.outcome.address, original: i.original, orcpt: i.orcpt, notify: i.notify })),
         arrivalTime: this.req.arrivalTime,
         attributes: {},
         envid: this.req.envid,

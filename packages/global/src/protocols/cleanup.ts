@@ -51,6 +51,8 @@ export const CLEANUP_FLAG_MASK_INTERNAL = CLEANUP_FLAG.MAP_OK;
 const recipient = object({
   /** Internal form. */
   address: str,
+  /** The recipient as first received (X-Original-To, orig_to=): local keeps it when forwarding. */
+  original: optional(str),
   /** DSN ORCPT (`rfc822;addr`), as received. */
   orcpt: optional(str),
   /** DSN NOTIFY mask: NEVER 1, SUCCESS 2, DELAY 4, FAILURE 8. */
