@@ -11,9 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isAlive } from '@mailroom/global';
-import { baseMainCf, isRoot, killGroup, logFileMessages, MASTER, ROOT, waitFor } from '../lib/common.js';
+import { baseMainCf, freePort, isRoot, killGroup, logFileMessages, MASTER, ROOT, waitFor } from '../lib/common.js';
 
-export { isRoot, MASTER, ROOT, waitFor };
+export { freePort, isRoot, MASTER, ROOT, waitFor };
 
 /** logMessages - the `msg` of every JSON line in the instance's log. */
 export function logMessages(inst: Instance): string[] {
@@ -23,18 +23,6 @@ export function logMessages(inst: Instance): string[] {
 export const POSTFIX = path.join(ROOT, 'bin/postfix');
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
-
-/** freePort - a TCP port that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface Instance {
   dir: string;

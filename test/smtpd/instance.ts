@@ -22,8 +22,12 @@ export interface SmtpInstance extends Instance {
   dns: DnsZoneServer;
 }
 
-/** startSmtpInstance - config, users table, DNS zone, master running; `mainCf` lines go last. */
-export async function startSmtpInstance(mainCf = '', zone: Zone = {}): Promise<SmtpInstance> {
+/**
+ * startSmtpInstance - config, users table, DNS zone, master running; `mainCf` lines go last.
+ * `setup` runs before master starts (write certificates, tables) and may return more
+ * master.cf lines (extra listeners, e.g. with `-o smtpd_tls_wrappermode=yes`).
+ */
+export async function startSmtpInstance(mainCf = '', zone: Zone = {}, setup?: (inst: Instance) => string[] | void): Promise<SmtpInstance> {
   const dns = new DnsZoneServer(zone);
   const dnsPort = await dns.start();
   const port = await freePort();
@@ -39,6 +43,8 @@ export async function startSmtpInstance(mainCf = '', zone: Zone = {}): Promise<S
   fs.writeFileSync(path.join(inst.etc, 'users'), 'alice ok\nbob ok\n', { mode: 0o644 });
   fs.appendFileSync(path.join(inst.etc, 'main.cf'), `local_recipient_maps = proxy:unix:passwd.byname texthash:${inst.etc}/users\n`);
   fs.appendFileSync(path.join(inst.etc, 'master.cf'), `127.0.0.1:${port} inet n - n - - smtpd\n`);
+  const more = setup?.(inst) ?? [];
+  if (more.length > 0) fs.appendFileSync(path.join(inst.etc, 'master.cf'), `${more.join('\n')}\n`);
   const si: SmtpInstance = { ...inst, port, dns };
   await startMaster(si);
   return si;

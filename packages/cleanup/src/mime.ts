@@ -37,9 +37,12 @@ export class MimeStage {
     private readonly checks: CheckSettings,
     private readonly write: Writer,
     private readonly eol: string,
-    headerLimit: number,
+    sizeLimit: number,
   ) {
-    this.splitter = new mailsplit.Splitter({ maxHeadSize: Math.max(headerLimit, 1 << 20), maxChildNodes: MAX_PARTS, defaultInlineEmbedded: true });
+    // A header block may be as large as the message (Postfix limits each header, header_size_limit,
+    // not their number): 100,000 short headers are no reason to refuse mail.
+    const maxHeadSize = sizeLimit > 0 ? Math.max(sizeLimit, 1 << 20) : Number.MAX_SAFE_INTEGER;
+    this.splitter = new mailsplit.Splitter({ maxHeadSize, maxChildNodes: MAX_PARTS, defaultInlineEmbedded: true });
     this.body = checks.body ? new BodyLineChecker(state, checks.body, checks.bodySizeLimit) : undefined;
     this.done = this.consume();
     this.done.catch(() => undefined);

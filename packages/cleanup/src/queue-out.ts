@@ -1,13 +1,14 @@
 /*
  * queue-out - cleanup's side of one queue file: the QueueFileWriter in incoming/,
- * content writes that record a disk error instead of throwing, and the final step:
+ * content writes that record a disk error instead of throwing (a full disk or quota is
+ * 4.3.1, other errors 4.3.0: state.ts writeFailure), and the final step:
  * recipients and extracted attributes, the move to hold/ when held (before the file
  * is marked complete, as Postfix does, so qmgr never sees it in incoming/), commit.
  * Used by session.ts. Reads no parameters.
  */
 import fs from 'node:fs';
 import { errnoText, moveQueueFile, QueueFileWriter, type QueueEnvelopeSpec, type QueueRecipientSpec, type Spool } from '@mailroom/global';
-import { FAIL, type MessageState } from './state.js';
+import { writeFailure, type MessageState } from './state.js';
 
 export class QueueOut {
   readonly writer: QueueFileWriter;
@@ -38,7 +39,7 @@ export class QueueOut {
       for (const b of bufs) if (b.length > 0) await this.writer.writeContent(b);
     } catch (err) {
       state.log.warn(`${state.queueId}: write queue file: ${errnoText(err)}`);
-      state.fail(FAIL.write());
+      state.fail(writeFailure(err));
     }
   }
 
@@ -52,7 +53,7 @@ export class QueueOut {
       return true;
     } catch (err) {
       state.log.warn(`${state.queueId}: write queue file: ${errnoText(err)}`);
-      state.fail(FAIL.write());
+      state.fail(writeFailure(err));
       await this.abort();
       return false;
     }

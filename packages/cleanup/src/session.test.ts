@@ -6,6 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { CLEANUP_FLAG } from '@mailroom/global';
 import { beginOf, cleanupKit, EXTERNAL, submit } from './testkit.js';
+import { writeFailure } from './state.js';
 import { QmgrWakeup } from './wakeup.js';
 
 test('HOLD and DISCARD requested by the client', async (t) => {
@@ -85,4 +86,20 @@ test('CLEANUP_FLAG.BOUNCE: a rejected message goes back to its sender through bo
   const nullSender = await submit(kit, beginOf({ flags, sender: '', recipients: [{ address: 'bob' }], attributes: {} }), msg);
   assert.equal(nullSender.done.status, 'reject', 'mail from <> is never bounced');
   assert.equal(kit.bounces.length, 2);
+});
+
+test('a full disk or quota is 4.3.1, a file too big for the file system 5.3.4, other write errors 4.3.0', () => {
+  const errno = (code: string): NodeJS.ErrnoException => Object.assign(new Error(code), { code });
+  const table: Array<[string, string, string]> = [
+    ['ENOSPC', '4.3.1', 'Insufficient system storage'],
+    ['EDQUOT', '4.3.1', 'Insufficient system storage'],
+    ['EFBIG', '5.3.4', 'message file too big'],
+    ['EACCES', '4.3.0', 'queue file write error'],
+    ['EIO', '4.3.0', 'queue file write error'],
+  ];
+  for (const [code, dsn, reason] of table) {
+    const f = writeFailure(errno(code));
+    assert.deepEqual([f.dsn, f.reason], [dsn, reason], code);
+  }
+  assert.equal(writeFailure(new Error('no code')).dsn, '4.3.0');
 });

@@ -205,7 +205,7 @@ export class CleanupSession {
       const text = receivedHeader(this.begin, this.queueId, this.deps.settings, this.arrival);
       headers = [headerFromText(text, this.split.eol), ...headers];
       if (mimeInspectionWanted(this.deps.settings.checks) && this.state.filtering) {
-        this.mime = new MimeStage(this.state, this.deps.settings.checks, (b) => this.out.write(this.state, b), this.split.eol, this.deps.settings.headerSizeLimit);
+        this.mime = new MimeStage(this.state, this.deps.settings.checks, (b) => this.out.write(this.state, b), this.split.eol, this.deps.settings.messageSizeLimit);
       }
     }
     if (headers.length > 0) await this.emit(await h.process(headers));

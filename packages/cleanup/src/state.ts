@@ -20,10 +20,25 @@ export const FAIL = {
   hops: (): Failure => ({ status: 'reject', dsn: '5.4.0', reason: 'too many hops' }),
   noRecipients: (): Failure => ({ status: 'reject', dsn: '5.1.0', reason: 'no recipients specified' }),
   write: (): Failure => ({ status: 'defer', dsn: '4.3.0', reason: 'queue file write error' }),
+  /** The spool's file system is full (ENOSPC) or the quota is used up (EDQUOT). */
+  storage: (): Failure => ({ status: 'defer', dsn: '4.3.1', reason: 'Insufficient system storage' }),
   lookup: (): Failure => ({ status: 'defer', dsn: '4.3.0', reason: 'temporary lookup failure' }),
   alias: (): Failure => ({ status: 'defer', dsn: '4.6.0', reason: 'Alias expansion error' }),
   rewrite: (): Failure => ({ status: 'defer', dsn: '4.3.0', reason: 'address rewriting service unavailable' }),
 } as const;
+
+/**
+ * writeFailure - the verdict for a queue file that could not be written or synced:
+ * out of space or quota is 4.3.1 (smtpd: `452 4.3.1 Insufficient system storage`), a file
+ * too big for the file system (EFBIG) is Postfix's `message file too big`, anything else
+ * (EACCES, EIO, ...) `queue file write error`.
+ */
+export function writeFailure(err: unknown): Failure {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return FAIL.storage();
+  if (code === 'EFBIG') return FAIL.size();
+  return FAIL.write();
+}
 
 /** A failure thrown through the mapping code (lookup errors, expansion limits). */
 export class CleanupFailure extends Error {

@@ -10,15 +10,17 @@
  *     status           is master running (exit 0) or not (exit 1); process table on stdout
  *     flush            retry deferred mail now
  *     set-permissions  fix owners and modes of the spool tree
+ *     tls SUBCOMMAND   TLS keys, certificates and settings (postfix-tls.ts)
  */
 import { Command } from 'commander';
 import { defaultConfigDir, type Config } from '@mailroom/global';
 import { runCheck } from './postfix-check.js';
+import { runTls } from './postfix-tls.js';
 import { die, flush, reload, start, startForeground, status, stop, say } from './postfix-control.js';
 import { loadConfigOrDie } from './util.js';
 
 const PROG = 'postfix';
-const COMMANDS = ['check', 'start', 'start-fg', 'stop', 'abort', 'reload', 'status', 'flush', 'set-permissions'];
+const COMMANDS = ['check', 'start', 'start-fg', 'stop', 'abort', 'reload', 'status', 'flush', 'set-permissions', 'tls'];
 
 /** check - print problems; fatal ones exit 1 unless `quiet` callers handle them. */
 function check(config: Config): void {
@@ -30,13 +32,20 @@ function check(config: Config): void {
   }
 }
 
-async function run(command: string, configDir: string | undefined): Promise<void> {
+async function run(command: string, configDir: string | undefined, args: string[]): Promise<void> {
   if (!COMMANDS.includes(command)) {
     process.stderr.write(`${PROG}: fatal: unknown command: '${command}'. Use one of: ${COMMANDS.join(', ')}\n`);
     process.exit(1);
   }
+  if (command !== 'tls' && args.length > 0) {
+    process.stderr.write(`${PROG}: fatal: unexpected arguments after '${command}': ${args.join(' ')}\n`);
+    process.exit(1);
+  }
   const config = loadConfigOrDie(PROG, configDir ?? defaultConfigDir());
   switch (command) {
+    case 'tls':
+      process.exitCode = runTls(config, args);
+      return;
     case 'check':
     case 'set-permissions':
       check(config);
@@ -66,7 +75,9 @@ const program = new Command(PROG)
   .option('-D', 'debug (accepted for compatibility)')
   .option('-v', 'verbose (accepted for compatibility)')
   .argument('<command>', COMMANDS.join(' | '))
-  .action(async (command: string, opts: { c?: string }) => run(command, opts.c));
+  .argument('[args...]', 'arguments of `tls`')
+  .passThroughOptions()
+  .action(async (command: string, args: string[], opts: { c?: string }) => run(command, opts.c, args));
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`${PROG}: fatal: ${err.message}\n`);

@@ -6,13 +6,15 @@
  * Delivery mode reads the message on standard input and leaves it in maildrop/ for
  * pickup, so it works while the mail system is stopped. Other modes hand over to
  * postqueue, newaliases or postfix, or run an SMTP dialogue on standard input and
- * output (-bs). Every flag and exit status is in docs/sendmail.md.
+ * output (-bs); -bp and mailq (this program under that name) run postqueue -p's code
+ * in this process. Every flag and exit status is in docs/sendmail.md.
  * Reads: queue_directory and what submit-enqueue, submit-smtp and submit-drop read.
  */
 import path from 'node:path';
 import { parseSendmailArgs, UsageError, type SendmailOptions } from './submit-args.js';
 import { enqueue } from './submit-enqueue.js';
 import { wakePickup } from './submit-drop.js';
+import { showQueue } from './postqueue-show.js';
 import { commandPath, runCommand } from './submit-run.js';
 import { smtpSession } from './submit-smtp.js';
 import { EX_SOFTWARE, EX_TEMPFAIL, EX_UNAVAILABLE } from './submit-sysexits.js';
@@ -44,7 +46,8 @@ async function run(opts: SendmailOptions): Promise<void> {
       return;
     }
     case 'mailq':
-      return runCommand(PROG, 'postqueue', ['-p', ...v], dir, 'mail queue listing (-bp)');
+      // mailq and -bp are `postqueue -p` (Postfix execs it); the same code, in this process.
+      return showQueue('postqueue', config, 'mailq', process.geteuid?.() === 0 ? opts.verbose : 0);
     case 'flush':
       await wakePickup(config); // as Postfix's postqueue -f: the maildrop too
       if (commandPath('postqueue')) return runCommand(PROG, 'postqueue', ['-f', ...v], dir, 'queue flush (-q)');

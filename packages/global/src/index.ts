@@ -11,3 +11,4 @@ export * from './protocols/index.js';
 export * from './deliver/index.js';
 export * from './dns/index.js';
 export * from './mailbox/index.js';
+export * from './tls/index.js';

@@ -9,16 +9,13 @@
  * Reads (through settings): local_command_shell, command_time_limit,
  * command_expansion_filter, export_environment, prepend_delivered_header, queue_directory.
  */
-import { spawn } from 'node:child_process';
-import os from 'node:os';
-import { envelopeHeaders, feedChild, LineConverter, mboxFromLine, splitAddress, splitExtension } from '@mailroom/global';
+import {
+  envelopeHeaders, LineConverter, mboxFromLine, runCommand as runExternal, splitAddress, splitExtension, type CommandStatus,
+} from '@mailroom/global';
 import { filterValue } from './expand.js';
 import { switchUser, type Privs } from './privs.js';
-import { commandStatus, printable, type CommandStatus } from './sysexits.js';
 import type { Attr, Delivery } from './state.js';
 
-/** Output kept for the reason, as Postfix's pipe_command keeps one buffer. */
-const OUTPUT_LIMIT = 4096;
 const SHELL_SYNTAX = /[!"#$&'()*;<>?[\\\]^`{|}~\n\r]/;
 
 /** commandArgv - how to run `command`: directly, or through a shell. */
@@ -50,50 +47,14 @@ function commandEnv(d: Delivery, a: Attr, p: Privs): NodeJS.ProcessEnv {
 /** runCommand - deliver the message to `command` with rights `p`. */
 export function runCommand(d: Delivery, a: Attr, command: string, p: Privs): Promise<CommandStatus> {
   const s = d.settings;
-  const [file, ...args] = commandArgv(command, s.localCommandShell);
   const prefix = mboxFromLine(a.sender) + envelopeHeaders({
     returnPath: a.sender, originalTo: d.rcpt.original || d.rcpt.address,
     deliveredTo: s.deliveredHeader.has('command') ? a.delivered : undefined,
   });
-  return new Promise((resolve) => {
-    const ids = switchUser(p) ? { uid: p.uid, gid: p.gid } : {};
-    const child = spawn(file as string, args, {
-      ...ids, cwd: s.queueDir, env: commandEnv(d, a, p), detached: true, stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let output = '';
-    let timedOut = false;
-    const keep = (chunk: Buffer): void => {
-      if (output.length < OUTPUT_LIMIT) output = (output + chunk.toString('utf8')).slice(0, OUTPUT_LIMIT);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    const kill = (): void => {
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGKILL'); // the command and its offspring
-      } catch {
-        child.kill('SIGKILL');
-      }
-    };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      kill();
-    }, s.commandTimeMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      resolve({ status: 'deferred', dsn: '4.3.0', reason: `cannot execute command "${command}": ${err.message}` });
-    });
-    let readFailed = false;
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (readFailed) return resolve({ status: 'deferred', dsn: '4.3.0', reason: 'error reading message content' });
-      const signalNumber = signal ? os.constants.signals[signal] : undefined;
-      resolve(commandStatus({ command, code, signal, signalNumber, timedOut, output: printable(output) }));
-    });
-    void feedChild(child.stdin, commandInput(d, prefix)).then((ok) => {
-      if (ok) return;
-      readFailed = true; // never let a command take a partial message as complete
-      kill();
-    });
+  const ids = switchUser(p) ? { uid: p.uid, gid: p.gid } : {};
+  return runExternal({
+    argv: commandArgv(command, s.localCommandShell), command, ...ids, cwd: s.queueDir, env: commandEnv(d, a, p),
+    timeLimitMs: s.commandTimeMs, input: commandInput(d, prefix),
   });
 }
 

@@ -11,6 +11,7 @@ import {
   type Config, type Logger, type MasterStatus,
 } from '@mailroom/global';
 import { childEnvironment, serviceDef, type ServiceDef } from './services.js';
+import { listenNow } from './listen-now.js';
 import { setSocketOwner, socketPlan, type ServiceSockets } from './sockets.js';
 import { Service, type MasterContext } from './supervisor.js';
 
@@ -39,14 +40,16 @@ export class Master implements MasterContext {
   /** start - open every service's sockets and start its processes. */
   async start(): Promise<void> {
     this.prepare(this.config);
-    for (const [def, socks] of await this.plan(this.config, new Map(), true)) {
+    const plan = await this.plan(this.config, new Map(), true);
+    await this.listen(plan.map(([, socks]) => socks));
+    for (const [def, socks] of plan) {
       const svc = new Service(this, def, socks);
       this.services.set(def.key, svc);
       svc.start();
     }
     this.changed();
-    // A socket is only bound until its first process listens: connections would be refused
-    // until then, so startup is complete when every service listens (or cannot start).
+    // Startup is complete when every service has a process serving (or cannot start):
+    // connections made earlier wait in the listen queue.
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.all([...this.services.values()].map((s) => s.settled())),
@@ -70,6 +73,8 @@ export class Master implements MasterContext {
     this.config = config;
     const old = new Map([...this.services.values()].map((s) => [s.socks.key, s.socks] as const));
     const plan = await this.plan(config, old, false);
+    const reused = new Set(old.values());
+    await this.listen(plan.map(([, socks]) => socks).filter((socks) => !reused.has(socks)));
     const inUse = new Set(plan.map(([, socks]) => socks));
     const keep = new Set<string>();
     for (const [def, socks] of plan) {
@@ -106,6 +111,13 @@ export class Master implements MasterContext {
     for (const s of all) s.socks.close();
     if (this.statusTimer) clearTimeout(this.statusTimer);
     fs.rmSync(`${pidDirectory(this.config)}/master.status`, { force: true });
+  }
+
+  /** listen - new sockets start listening before their daemons (listen-now.ts). */
+  private async listen(list: readonly ServiceSockets[]): Promise<void> {
+    const failed = await listenNow(list.flatMap((s) => s.socks));
+    // Not fatal: each daemon still listens when it starts, only later.
+    if (failed) this.log.warn(`cannot make the service sockets listen before their daemons start: ${failed}`);
   }
 
   /** prepare - per-configuration state: socket owner, child environment, log destination. */

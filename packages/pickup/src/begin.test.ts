@@ -79,3 +79,27 @@ test('full names from GECOS', () => {
   ];
   for (const [gecos, login, want] of cases) assert.equal(gecosName(gecos, login), want);
 });
+
+test('a queue file requeued by postsuper keeps its attributes, arrival time and done recipients', () => {
+  const qf: Partial<QueueFile> = {
+    arrivalTime: NOW - 3 * 86400_000,
+    recipients: [
+      { address: 'done@example.com', original: 'done@example.com', done: true, offset: 10 },
+      { address: 'todo@example.com', original: 'todo@example.com', done: false, offset: 30 },
+    ],
+  };
+  const attrs = { client_name: 'mx.example.org', client_address: '192.0.2.1', protocol: 'ESMTP', helo_name: 'mx.example.org' };
+  const r = buildBegin(file(65534, attrs, qf, NOW), new Set([0, 65534]), NOW);
+  assert.deepEqual(r.warnings, []);
+  assert.equal(r.begin.attributes.client_address, '192.0.2.1');
+  assert.equal(r.begin.attributes.client_name, 'mx.example.org');
+  assert.equal(r.begin.attributes.origin, undefined, 'mail from the network is not a local submission');
+  assert.equal(r.begin.flags & CLEANUP_FLAG.LOCAL_SUBMISSION, 0);
+  assert.equal(r.begin.arrivalTime, NOW - 3 * 86400_000);
+  assert.deepEqual(r.begin.recipients.map((x) => x.address), ['todo@example.com']);
+  // the same file from an ordinary user: attributes are filtered as for any submission
+  const user = buildBegin(file(1000, attrs, qf, NOW), new Set([0]), NOW);
+  assert.equal(user.begin.attributes.client_address, undefined);
+  assert.ok(user.warnings.some((w) => w.includes('ignoring attribute record: client_address=192.0.2.1')));
+  assert.equal(user.begin.flags, PICKUP_FLAGS);
+});

@@ -8,6 +8,11 @@
  *     (rewrite_context, body, trace_flags, notify_flags, protocol, helo_name); others
  *     are dropped with a warning, as Postfix's postdrop does.
  *   - Arrival time is the file's mtime, clamped as Postfix's pickup clamps it.
+ *   - A file owned by root or the mail system may also be a whole queue file that
+ *     `postsuper -r` moved back here (as Postfix's requeue): its attributes are kept
+ *     as written (client facts for Received: and the rewriting context), its arrival
+ *     time is its T record, and mail that came from a network client is not passed as
+ *     a local submission. Recipients already delivered (D records) are never sent again.
  * Pure apart from the passwd lookup; used by submit.ts.
  */
 import { CLEANUP_FLAG, CLEANUP_FLAG_MASK_EXTERNAL, type CleanupBegin } from '@mailroom/global';
@@ -69,20 +74,25 @@ function arrivalTime(f: MaildropFile, now: number, warnings: string[]): number {
 export function buildBegin(f: MaildropFile, trustedUids: ReadonlySet<number>, now = Date.now()): BeginResult {
   const warnings: string[] = [];
   const user = submitter(f, trustedUids, warnings);
+  const trusted = trustedUids.has(f.st.uid);
   const attributes: Record<string, string> = { origin: 'local', submit_uid: String(user.uid), submit_user: user.name };
   let body: string | undefined;
   for (const [name, value] of Object.entries(f.qf.attributes)) {
     if (IDENTITY.has(name)) continue;
     if (name === 'body' && (value === '7BIT' || value === '8BITMIME')) body = value;
-    else if (ALLOWED[name]?.(value)) attributes[name] = value;
+    else if (ALLOWED[name]?.(value) || (trusted && !/[\x00-\x1f\x7f]/.test(value))) attributes[name] = value;
     else warnings.push(`uid=${f.st.uid}: ignoring attribute record: ${name.slice(0, 200)}=${value.slice(0, 200)}`);
   }
+  // A requeued message from a network client keeps the rewriting of remote mail.
+  const fromNetwork = trusted && f.qf.attributes.client_address !== undefined;
+  if (fromNetwork && f.qf.attributes.origin === undefined) delete attributes.origin;
+  const t = trusted && f.qf.arrivalTime > 0 && f.qf.arrivalTime <= now + 2 * HOUR ? Math.floor(f.qf.arrivalTime) : arrivalTime(f, now, warnings);
   const begin: CleanupBegin = {
     type: 'begin',
-    flags: PICKUP_FLAGS | (f.extract ? CLEANUP_FLAG.EXTRACT_RECIPIENTS : 0),
+    flags: (fromNetwork ? PICKUP_FLAGS & ~CLEANUP_FLAG.LOCAL_SUBMISSION : PICKUP_FLAGS) | (f.extract ? CLEANUP_FLAG.EXTRACT_RECIPIENTS : 0),
     sender: f.qf.sender,
-    recipients: f.qf.recipients.map((r) => ({ address: r.address, orcpt: r.orcpt, notify: r.notify })),
-    arrivalTime: arrivalTime(f, now, warnings),
+    recipients: f.qf.recipients.filter((r) => !r.done).map((r) => ({ address: r.address, orcpt: r.orcpt, notify: r.notify })),
+    arrivalTime: t,
     attributes,
     envid: f.qf.envid,
     ret: f.qf.ret,

@@ -9,6 +9,8 @@
  *       sender mail): log `from=<...>, status=expired, returned to sender`, ask bounce
  *       for a failure notice quoting the deferral reasons (their 4.x.x codes kept), mark
  *       the recipients done and remove the message;
+ *     - forced expiration (`postsuper -e`/`-f`, qmgr.ts expireNow): the same, logged
+ *       as `status=force-expired`;
  *     - past its delay-warning time (the W record, written when delay_warning_time is
  *       set): a delay notice, once (the W record is then cleared);
  *     - otherwise set the next retry time as the file's mtime (now + time in queue,
@@ -56,8 +58,8 @@ async function finish(ctx: FinishContext, m: Message): Promise<void> {
   if (!keep) return removeMessage(ctx, m);
   if (m.deferred) {
     const s = ctx.settings;
-    if (now / 1000 >= m.createTime() + m.lifetime(s.maxQueueLifetime, s.bounceQueueLifetime)) {
-      m.log.info(`${m.id}: from=<${m.file.sender}>, status=expired, returned to sender`);
+    if (m.forceExpired || now / 1000 >= m.createTime() + m.lifetime(s.maxQueueLifetime, s.bounceQueueLifetime)) {
+      m.log.info(`${m.id}: from=<${m.file.sender}>, status=${m.forceExpired ? 'force-expired' : 'expired'}, returned to sender`);
       const recs = stillDeferred(m).map((r) => ({ ...r, action: 'failed' as const }));
       if (await ctx.notifier.notify('failure', m, recs)) {
         const offsets = recs.flatMap((r) => (r.offset !== undefined ? [r.offset] : []));

@@ -26,6 +26,10 @@ export class Message {
   traced = 0;
   /** The attempt is over and the message is being finished. */
   finishing = false;
+  /** `postsuper -e`/`-f` asked for forced expiration: returned to the sender without an attempt. */
+  forceExpired = false;
+  /** Taken by `postqueue -i` or `-s`: revive the destinations it is queued for (Postfix's flush daemon). */
+  unthrottle = false;
 
   constructor(
     readonly file: QueueFile,

@@ -4,15 +4,18 @@
  * scheduler (destination queues, concurrency), the delivery agents and the end of each
  * attempt (notices, removal, deferral). Triggers are parsed by qmgr/trigger.ts;
  * deferred/ is also scanned every queue_run_delay; at start, once it is the only qmgr
- * (qmgr/instance.ts), files left in active/ are recovered first.
+ * (qmgr/instance.ts), files left in active/ are recovered first (those a delivery agent
+ * of the previous qmgr still holds once it lets go of them).
  */
 import {
-  readMasterCf, recoverActive, removeStatusLog, RewriteClient, queueLogger, spoolFromConfig,
-  type AddressResolver, type QueueLock, type ServiceContext, type Spool,
+  clearStaleLocks, latestByRecipient, queueDirectories, readMasterCf, readStatusLog, recoverActive, removeStatusLog,
+  RewriteClient, queueLogger, spoolFromConfig,
+  type AddressResolver, type QueueLock, type ServiceContext, type Spool, type StatusRecord,
 } from '@mailroom/global';
 import { dispatchEntry, type DispatchContext } from './dispatch.js';
 import { Feeder, type Taken } from './feed.js';
 import { finishMessage } from './finish.js';
+import { flushFile } from './flush-file.js';
 import { DRAIN_MS, takeInstanceLock } from './instance.js';
 import { Message } from './message.js';
 import { Notifier } from './notify.js';
@@ -24,6 +27,9 @@ import { qmgrSettings, transportSettings, type QmgrSettings } from './settings.j
 import type { Transport } from './transport.js';
 import { transportSocket } from './transport.js';
 import { parseTrigger } from './trigger.js';
+
+/** How often files still held by a previous qmgr's deliveries are looked at again. */
+const BUSY_RETRY_MS = 1000;
 
 export interface QmgrOptions {
   /** Resolver to use instead of trivial-rewrite (tests). */
@@ -45,8 +51,11 @@ export class Qmgr implements SchedulerSink {
   private readonly dispatchCtx: DispatchContext;
   private pumpQueued = false;
   private runTimer: NodeJS.Timeout | undefined;
-  /** Files recoverActive() moved back to incoming/ at start (they may have logs). */
+  private busyTimer: NodeJS.Timeout | undefined;
+  /** Files recoverActive() moved back to incoming/ at start, or postqueue -i from deferred/ (they may have logs). */
   private recovered = new Set<string>();
+  /** Files postqueue -i moved to incoming/: delivered as flushed once admitted. */
+  private readonly flushed = new Set<string>();
   private lock: QueueLock | undefined;
   /** start() has recovered active/: scans may run. */
   private ready = false;
@@ -107,7 +116,9 @@ export class Qmgr implements SchedulerSink {
       this.lock.release();
       return;
     }
-    this.recovered = new Set((await recoverActive(this.spool, this.ctx.log)).moved);
+    const rec = await recoverActive(this.spool, this.ctx.log);
+    this.recovered = new Set(rec.moved);
+    if (rec.busy.length > 0) this.recoverBusy(new Set(rec.busy));
     this.feeder.request('incoming');
     this.feeder.request('deferred');
     this.ready = !this.stopping;
@@ -115,12 +126,49 @@ export class Qmgr implements SchedulerSink {
     this.runTimer = setInterval(() => {
       this.feeder.request('deferred');
       this.feeder.kick();
+      void this.clearStaleHolds();
     }, this.settings.queueRunDelay * 1000);
     this.runTimer.unref();
   }
 
+  /**
+   * recoverBusy - files in active/ that a previous qmgr's delivery agents were still
+   * delivering from at start: moved to incoming/ (and taken in) once their holds are gone.
+   */
+  private recoverBusy(busy: Set<string>): void {
+    this.busyTimer = setTimeout(() => {
+      this.busyTimer = undefined;
+      if (this.stopping) return;
+      recoverActive(this.spool, this.ctx.log, busy).then(
+        (r) => {
+          for (const id of r.moved) this.recovered.add(id);
+          if (r.moved.length > 0) {
+            this.feeder.request('incoming');
+            if (this.ready) this.feeder.kick();
+          }
+          if (r.busy.length > 0) this.recoverBusy(new Set(r.busy));
+        },
+        (err: Error) => {
+          this.ctx.log.warn(`recover active queue: ${err.message}`);
+          this.recoverBusy(busy);
+        },
+      );
+    }, BUSY_RETRY_MS);
+    this.busyTimer.unref();
+  }
+
+  /** clearStaleHolds - the holds a killed delivery agent left in active/ (they only take room). */
+  private async clearStaleHolds(): Promise<void> {
+    try {
+      for (const dir of await queueDirectories(this.spool, 'active')) clearStaleLocks(dir);
+    } catch (err) {
+      this.ctx.log.warn(`clear stale locks: ${(err as Error).message}`);
+    }
+  }
+
   /** stop - timers, connections and the instance lock. */
   stop(): void {
+    if (this.busyTimer) clearTimeout(this.busyTimer);
     if (this.runTimer) clearInterval(this.runTimer);
     this.scheduler.close();
     this.notifier.close();
@@ -158,9 +206,28 @@ export class Qmgr implements SchedulerSink {
     for (const ch of req.unknown) this.ctx.log.warn(`ignoring unknown trigger request: ${JSON.stringify(ch)}`);
     if (req.reviveAll) this.scheduler.reviveAll();
     if (req.site) this.scheduler.reviveSite(req.site);
+    if (req.file) void this.flushOne(req.file);
     if (req.incoming) this.feeder.request('incoming', req.flags);
     if (req.deferred) this.feeder.request('deferred', req.flags);
     if (this.ready) this.feeder.kick();
+  }
+
+  /** flushOne - postqueue -i: the message to incoming/ (qmgr/flush-file.ts), its destinations revived. */
+  private async flushOne(id: string): Promise<void> {
+    if (this.active.has(id)) return;
+    try {
+      const done = await flushFile(this.spool, id, this.ctx.log);
+      if (!done || this.stopping) return;
+      // It was deferred: its defer log describes the last attempt, which admit() clears;
+      // it is delivered as flushed (its destinations unthrottled, defer_transports ignored).
+      this.recovered.add(id);
+      this.flushed.add(id);
+      for (const d of done.domains) this.scheduler.reviveSite(d);
+      this.feeder.request('incoming');
+      if (this.ready) this.feeder.kick();
+    } catch (err) {
+      this.ctx.log.warn(`${id}: flush: ${(err as Error).message}`);
+    }
   }
 
   /** admit - files just moved into active/: log, route, schedule. */
@@ -169,13 +236,35 @@ export class Qmgr implements SchedulerSink {
     for (const t of taken) {
       const id = t.file.id;
       const history = t.queue === 'deferred' || this.recovered.delete(id) || t.file.recipients.some((r) => r.done);
-      const m = new Message(t.file, t.activePath, now, queueLogger(this.ctx.log, id), Boolean(t.flags.flush), history);
+      const byId = this.flushed.delete(id);
+      const m = new Message(t.file, t.activePath, now, queueLogger(this.ctx.log, id), byId || Boolean(t.flags.flush), history);
+      if (byId || t.flags.sitesOnly) m.unthrottle = true;
       this.active.set(id, m);
+      const previous = history && t.file.forceExpire ? latestByRecipient(readStatusLog(this.spool, 'defer', id)) : [];
       // The defer log describes the last attempt only; this one starts afresh.
       if (history) removeStatusLog(this.spool, 'defer', id);
       m.log.info(`${m.id}: from=<${m.file.sender}>, size=${m.file.contentSize}, nrcpt=${m.file.recipients.length} (queue active)`);
-      void this.route(m);
+      if (t.file.forceExpire) this.expireNow(m, previous, now);
+      else void this.route(m);
     }
+  }
+
+  /**
+   * expireNow - forced expiration (Postfix 3.5 postsuper -e/-f): no delivery attempt;
+   * every recipient left is returned to the sender with its last deferral reason, or
+   * `4.7.0 message is administratively expired` (finish.ts sends the notice).
+   */
+  private expireNow(m: Message, previous: readonly StatusRecord[], now: number): void {
+    for (const r of m.pending()) {
+      const last = previous.find((p) => p.offset === r.offset) ?? previous.find((p) => p.offset === undefined && p.recipient === r.address);
+      m.delays.push(last ? { ...last, action: 'delayed', time: now } : {
+        recipient: r.address, original: r.original, orcpt: r.orcpt, notify: r.notify, offset: r.offset,
+        dsn: '4.7.0', action: 'delayed', reason: 'message is administratively expired', time: now,
+      });
+    }
+    m.deferred = true;
+    m.forceExpired = true;
+    this.finish(m);
   }
 
   private async route(m: Message): Promise<void> {

@@ -63,7 +63,7 @@ export async function recordResults(
     }
     if (r.status === 'deferred') deferred.push(statusRecord(rt, r, 'delayed', now));
     else if (r.status === 'bounced') bounced.push(statusRecord(rt, r, 'failed', now));
-    else if (((rt.rcpt.notify ?? 0) & NOTIFY_SUCCESS) !== 0) traced.push(statusRecord(rt, r, r.remoteMta ? 'relayed' : 'delivered', now));
+    else if (((rt.rcpt.notify ?? 0) & NOTIFY_SUCCESS) !== 0) traced.push(statusRecord(rt, r, r.action ?? (r.remoteMta ? 'relayed' : 'delivered'), now));
   }
   const work: Promise<void>[] = [];
   if (deferred.length > 0) {

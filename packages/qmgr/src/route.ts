@@ -6,11 +6,13 @@
  *   - resolver failure (no answer, or the FAIL flag): deferred, 4.3.0 address resolver failure;
  *   - a transport in defer_transports (unless flushed): deferred, 4.3.2 deferred transport;
  *   - transports `error`, `retry` and `discard` when master.cf has no such service:
- *     bounced / deferred with the next hop's text (`5.1.1 User unknown`) / discarded.
+ *     bounced / deferred / sent with the next hop's text (`5.1.1 User unknown`), exactly
+ *     as the error and discard agents would (deliver/nexthop); with the service, they go
+ *     to the agent like any other transport.
  * Reads (via QmgrSettings): defer_transports.
  */
 import type { AddressResolver, DeliverResult, ResolveReply } from '@mailroom/global';
-import { RESOLVE_FLAG } from '@mailroom/global';
+import { isNexthopTransport, nexthopStatus, RESOLVE_FLAG } from '@mailroom/global';
 import type { Message, Routed } from './message.js';
 import { qmgrResults } from './results.js';
 
@@ -31,26 +33,15 @@ export interface RouteDeps {
   enqueue(m: Message, transport: string, nexthop: string, routed: Routed[]): void;
 }
 
-/** splitDsn - `5.1.1 User unknown` → ['5.1.1', 'User unknown']; the default code otherwise. */
-export function splitDsn(text: string, dflt: string): [string, string] {
-  const m = /^([245]\.\d{1,3}\.\d{1,3})\s+(.*)$/s.exec(text.trim());
-  return m ? [m[1] as string, m[2] as string] : [dflt, text.trim() || 'mail delivery failed'];
-}
-
 /** verdict - what qmgr does itself with one resolved recipient, if anything. */
 function verdict(deps: RouteDeps, m: Message, rep: ResolveReply | Error): { status: DeliverResult['status']; dsn: string; reason: string } | null {
   if (rep instanceof Error || (rep.flags & RESOLVE_FLAG.FAIL) !== 0) return { status: 'deferred', dsn: '4.3.0', reason: 'address resolver failure' };
   if (!m.flush && deps.deferTransports.has(rep.transport)) return { status: 'deferred', dsn: '4.3.2', reason: 'deferred transport' };
-  if (deps.hasService(rep.transport)) return null;
-  if (rep.transport === 'error') return { status: 'bounced', ...dsnReason(rep.nexthop, '5.0.0') };
-  if (rep.transport === 'retry') return { status: 'deferred', ...dsnReason(rep.nexthop, '4.0.0') };
-  if (rep.transport === 'discard') return { status: 'sent', dsn: '2.0.0', reason: `discarded${rep.nexthop ? `: ${rep.nexthop}` : ''}` };
-  return null;
-}
-
-function dsnReason(nexthop: string, dflt: string): { dsn: string; reason: string } {
-  const [dsn, reason] = splitDsn(nexthop, dflt);
-  return { dsn, reason };
+  if (deps.hasService(rep.transport) || !isNexthopTransport(rep.transport)) return null;
+  // The same status and text the error/discard agents give (deliver/nexthop).
+  const { status, dsn, reason, warning } = nexthopStatus(rep.transport, rep.nexthop);
+  if (warning) m.log.warn(`${m.id}: ${warning}`);
+  return { status, dsn, reason };
 }
 
 /**

@@ -143,3 +143,23 @@ test('a suspended transport defers everything it holds until revived', () => {
   assert.equal(h.started.length, 1);
   h.s.close();
 });
+
+test('a message flushed by postqueue -i or -s revives its dead destination (unthrottle)', () => {
+  const h = harness((n) => fakeTransport(n, {}, { initial: 1 }));
+  const first = fakeMessage('U0', 1);
+  h.s.enqueue(first, 'relay', '[127.0.0.1]:2525', routedOf(first));
+  h.s.pump();
+  const down = h.started.shift();
+  assert.ok(down);
+  h.s.done(down.entry, down.t, { kind: 'failed', dsn: '4.4.1', reason: 'connect to 127.0.0.1[127.0.0.1]:2525: Connection refused' });
+  const plain = fakeMessage('U1', 1);
+  h.s.enqueue(plain, 'relay', '[127.0.0.1]:2525', routedOf(plain));
+  assert.equal(h.deferred.length, 1, 'the destination is dead');
+  const flushed = fakeMessage('U2', 1);
+  flushed.unthrottle = true;
+  h.s.enqueue(flushed, 'relay', '[127.0.0.1]:2525', routedOf(flushed));
+  h.s.pump();
+  assert.equal(h.deferred.length, 1, 'not deferred');
+  assert.ok(h.started.some((x) => x.entry.message === flushed), 'an attempt is made');
+  h.s.close();
+});

@@ -93,6 +93,11 @@ export class Scheduler {
     const limit = t.settings.recipientLimit;
     const entries: Entry[] = [];
     for (let i = 0; i < routed.length; i += limit) entries.push({ message, recipients: routed.slice(i, i + limit), queue: q });
+    if (message.unthrottle) {
+      // postqueue -i / -s: the message revives its destination (Postfix's flush daemon "unthrottle").
+      this.reviveTransport(t, false);
+      this.reviveQueue(t, q, false);
+    }
     const why = t.suspended ?? q.suspended;
     if (why) {
       this.sink.defer(entries, why.dsn, why.reason);

@@ -13,6 +13,8 @@ test('trigger requests', () => {
     ['FADI', { incoming: true, deferred: true, reviveAll: true, flags: { all: true, flush: true } }],
     ['Sexample.com\n', { deferred: true, site: 'example.com', flags: { sites: ['example.com'], sitesOnly: true, flush: true } }],
     ['S\n', {}],
+    ['Q8ZxY7c1Bqz3\n', { file: '8ZxY7c1Bqz3' }],
+    ['Q../x\n', { unknown: ['Q'] }],
     ['Wx', { incoming: true, unknown: ['x'] }],
   ];
   for (const [text, want] of cases) assert.deepEqual(parseTrigger(text), { ...base, ...want }, JSON.stringify(text));

@@ -5,9 +5,11 @@
  *   A     ignore retry times in the scans asked for with it (alone: scan incoming/)
  *   F     forget dead destinations and transports; deliver over defer_transports
  *   S<site>\n  (postqueue -s) revive the site and deliver its deferred mail now
+ *   Q<id>\n    (postqueue -i) deliver one deferred message now (Postfix's flush_send_file)
  * `postfix flush` and `postqueue -f` send FADI; cleanup and pickup send I or A;
  * master's wakeup sends W.
  */
+import { isQueueId, QMGR_REQ } from '@mailroom/global';
 import type { ScanFlags } from './feed.js';
 
 export interface TriggerRequest {
@@ -18,12 +20,14 @@ export interface TriggerRequest {
   reviveAll: boolean;
   /** S<site>: flush one site. */
   site?: string;
+  /** Q<id>: flush one deferred message. */
+  file?: string;
   /** Bytes that mean nothing to qmgr (logged). */
   unknown: string[];
 }
 
 /** FLUSH_SITE - the first byte of a `postqueue -s` request: `S` + site + newline. */
-export const FLUSH_SITE = 'S';
+export const FLUSH_SITE = QMGR_REQ.FLUSH_SITE;
 
 /** parseTrigger - the requests in one trigger's bytes. */
 export function parseTrigger(text: string): TriggerRequest {
@@ -35,6 +39,12 @@ export function parseTrigger(text: string): TriggerRequest {
       req.deferred = true;
       req.flags = { sites: [site], sitesOnly: true, flush: true };
     }
+    return req;
+  }
+  if (text.startsWith(QMGR_REQ.FLUSH_FILE)) {
+    const id = text.slice(1).split('\n')[0]?.trim() ?? '';
+    if (isQueueId(id)) req.file = id;
+    else req.unknown.push(text.slice(0, 1));
     return req;
   }
   for (const ch of text) {

@@ -163,7 +163,7 @@ for (const c of cases) {
 }
 
 test('smtp client: opportunistic STARTTLS (smtp_tls_security_level = may)', async () => {
-  const agent = testAgent({ inet_protocols: 'ipv4', smtp_tls_security_level: 'may' });
+  const agent = testAgent({ inet_protocols: 'ipv4', smtp_tls_security_level: 'may', smtp_tls_loglevel: '1' });
   const srv = new FakeServer({ tls: selfSignedCert(agent.dir) });
   const port = await srv.start();
   try {

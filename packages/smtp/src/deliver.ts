@@ -6,20 +6,26 @@
  * smtp_mx_session_limit sessions that completed the handshake). A recipient that got
  * a 4xx is tried again at the next server; what remains at the end is deferred with
  * the last reason it got (or the last connection failure). `destinationFailed` tells
- * qmgr that no server could be reached at all. Used by main.ts.
+ * qmgr that no server could be reached at all. Each destination of the next hop has its
+ * TLS policy (tls-policy.ts); a cached connection is reused only under the policy and
+ * SASL user it was opened with, and a TLS connection only when the policy allows TLS
+ * connection reuse. Used by main.ts.
  */
 import fs from 'node:fs';
 import {
-  deferAll, dnsConfig, DnsResolver, queueLogger, type DeliverRecipient, type DeliverRequest, type DeliverResult,
+  deferAll, dnsConfig, DnsResolver, queueLogger, tableCache, type DeliverRecipient, type DeliverRequest, type DeliverResult,
   type DeliveryOutcome, type ServiceContext,
 } from '@mailroom/global';
 import { ConnectionCache } from './cache.js';
-import { openSession } from './handshake.js';
-import { parseNexthop } from './nexthop.js';
+import { openSession, type HandshakeContext } from './handshake.js';
+import { parseNexthop, type Destination } from './nexthop.js';
 import { route } from './route.js';
+import { SaslClient } from './sasl.js';
 import { relayName, type Endpoint, type Session } from './session.js';
 import { loadSettings, type ClientSettings, type Protocol } from './settings.js';
 import type { Outcome } from './status.js';
+import { loadTlsFiles, type TlsFiles } from './tls.js';
+import { TlsPolicies } from './tls-policy.js';
 import { transact, type Message } from './transaction.js';
 
 /** What one agent process keeps between requests. */
@@ -28,6 +34,9 @@ export interface AgentState {
   /** undefined when DNS is disabled (smtp_dns_support_level = disabled). */
   resolver: DnsResolver | undefined;
   cache: ConnectionCache;
+  policies: TlsPolicies;
+  files: TlsFiles;
+  sasl: SaslClient;
 }
 
 /** createAgentState - settings, resolver and connection cache of this process. */
@@ -38,7 +47,26 @@ export function createAgentState(ctx: ServiceContext, proto: Protocol): AgentSta
     const conf = dnsConfig(ctx.config);
     resolver = new DnsResolver({ servers: conf.servers, timeoutMs: conf.timeoutMs, attempts: conf.attempts });
   }
-  return { settings, resolver, cache: new ConnectionCache(settings) };
+  const log = ctx.log;
+  const maps = (list: string[]) => (list.length > 0 ? tableCache.openMaps(list, { log }) : undefined);
+  const policies = new TlsPolicies(settings.tls, maps(settings.tls.policyMaps), log);
+  const files = loadTlsFiles(settings.tls);
+  if (files.error) log.warn(`cannot load ${settings.proto} TLS certificates or keys: ${files.error}; TLS is unavailable`);
+  if (settings.sasl.enabled && settings.sasl.passwordMaps.length === 0) {
+    throw new Error(`specify a password table via the \`${settings.sasl.prefix}password_maps' configuration parameter`);
+  }
+  const sasl = new SaslClient(settings.sasl, settings.sasl.enabled ? maps(settings.sasl.passwordMaps) : undefined);
+  return { settings, resolver, cache: new ConnectionCache(settings), policies, files, sasl };
+}
+
+/** cachedUsable - a cached connection was set up under the policy and credentials that apply now. */
+async function cachedUsable(session: Session, dests: readonly Destination[], st: AgentState, log: ReturnType<typeof queueLogger>): Promise<boolean> {
+  const dest = dests.find((d) => d.text === session.destination);
+  if (!dest) return false;
+  const p = await st.policies.lookup(dest, log);
+  if (!p.ok) return false;
+  const creds = st.sasl.enabled ? await st.sasl.credentials(session.endpoint, dest).catch(() => undefined) : undefined;
+  return session.setup === `${p.policy.signature}|${creds?.user ?? ''}`;
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;
@@ -80,10 +108,6 @@ interface Attempt {
 export async function deliverRequest(req: DeliverRequest, ctx: ServiceContext, st: AgentState): Promise<DeliveryOutcome> {
   const s = st.settings;
   const log = queueLogger(ctx.log, req.queueId);
-  if (s.tls === 'unsupported') {
-    log.warn(`${s.proto}_tls_security_level = ${s.tlsLevelName} is not supported yet; mail stays queued`);
-    return { results: deferAll(req, '4.7.5', 'mail system configuration error: unsupported TLS security level') };
-  }
   const nexthop = req.nexthop || (req.recipients[0]?.address.split('@').pop() ?? '');
   const dests = parseNexthop(nexthop, s.lmtp, s.defaultPort);
   if (typeof dests === 'string') {
@@ -130,20 +154,33 @@ export async function deliverRequest(req: DeliverRequest, ctx: ServiceContext, s
       const o = tx.outcomes.get(rc.offset);
       return o && { outcome: o, ...where };
     }, ready);
-    if (tx.reusable && caching) st.cache.put(key, session);
+    if (tx.reusable && caching && session.cacheable) st.cache.put(key, session);
     else session.quit();
     return true;
   };
 
   for (let cached = st.cache.take(key); cached; cached = st.cache.take(key)) {
+    if (!(await cachedUsable(cached, dests, st, log))) {
+      cached.quit(); // set up under another TLS policy or other credentials
+      continue;
+    }
     if (await run(cached, true, Date.now())) break;
     log.debug(`cached connection to ${relayName(cached.endpoint)} was closed; trying another`);
   }
 
   let sessions = talked;
   let addresses = 0;
+  const hc: HandshakeContext = {
+    s, files: st.files, sasl: st.sasl, log, loopLabel: nexthop,
+    retried: (req.activeTime ?? Date.now()) - req.arrivalTime >= s.minimalBackoff * 1000,
+  };
   outer: for (const d of dests) {
     if (pending.length === 0) break;
+    const policy = await st.policies.lookup(d, log);
+    if (!policy.ok) {
+      site = { outcome: policy.outcome, relay: 'none' };
+      continue;
+    }
     const r = await route(d, s, st.resolver);
     if (!r.ok) {
       site = { outcome: r.outcome, relay: 'none' };
@@ -156,7 +193,7 @@ export async function deliverRequest(req: DeliverRequest, ctx: ServiceContext, s
       if (s.mxSessionLimit > 0 && sessions >= s.mxSessionLimit) break outer;
       addresses++;
       tried.add(endpointKey(ep));
-      const h = await openSession(ep, s, log, nexthop);
+      const h = await openSession(ep, d, policy.policy, hc);
       if (!h.ok) {
         site = h.connected
           ? { outcome: h.outcome, relay: relayName(ep), remoteMta: `dns; ${ep.host}` }

@@ -11,9 +11,11 @@ import net from 'node:net';
 import { servicePort } from './settings.js';
 
 export type Destination =
-  | { kind: 'unix'; path: string }
+  | { kind: 'unix'; path: string; text: string }
   | {
       kind: 'inet';
+      /** The destination as written (`[mx.example.net]:587`), the TLS policy and SASL password lookup key. */
+      text: string;
       /** Domain or host name (lower case, no trailing dot), or an IP address. */
       host: string;
       port: number;
@@ -27,7 +29,7 @@ export function parseDestination(text: string, lmtp: boolean, defaultPort: numbe
   if (!t) return 'empty destination';
   if (/^unix:/i.test(t)) {
     const p = t.slice(5);
-    return p ? { kind: 'unix', path: p } : `bad destination syntax: ${text}`;
+    return p ? { kind: 'unix', path: p, text: p } : `bad destination syntax: ${text}`;
   }
   if (/^inet:/i.test(t)) t = t.slice(5);
   let host: string;
@@ -50,7 +52,7 @@ export function parseDestination(text: string, lmtp: boolean, defaultPort: numbe
   if (!host || /[\s[\]/]/.test(host)) return `bad destination syntax: ${text}`;
   const port = portText ? servicePort(portText, 0) : defaultPort;
   if (port === 0) return `bad port in destination: ${text}`;
-  return { kind: 'inet', host, port, mx: !lmtp && !bracketed && !net.isIP(host) };
+  return { kind: 'inet', text: t, host, port, mx: !lmtp && !bracketed && !net.isIP(host) };
 }
 
 /** parseNexthop - a destination list; a string is the first error. */

@@ -97,7 +97,9 @@ export function parseCapabilities(r: Reply): Capabilities {
     if (!text) continue;
     const sp = text.search(/[\s=]/);
     const key = (sp < 0 ? text : text.slice(0, sp)).toUpperCase();
-    caps.set(key, sp < 0 ? '' : text.slice(sp + 1).trim());
+    const value = sp < 0 ? '' : text.slice(sp + 1).trim();
+    // Old servers announce `AUTH=LOGIN` beside `AUTH PLAIN LOGIN`: one list, as Postfix merges them.
+    caps.set(key, key === 'AUTH' && caps.get(key) ? `${caps.get(key)} ${value}` : value);
   }
   return caps;
 }

@@ -65,13 +65,19 @@ export class Session {
   caps: Capabilities = new Map();
   /** The server's name from its EHLO/HELO reply (loop detection). */
   serverName = '';
-  /** `TLSv1.3 with cipher ...` once STARTTLS succeeded. */
-  tlsInfo = '';
+  /** Set once STARTTLS succeeded: the server certificate was verified (SASL options) and the policy it was made under. */
+  tls: { verified: boolean } | undefined;
+  /** The TLS policy signature and SASL user this connection was set up with (connection cache). */
+  setup = '';
+  /** The next-hop destination this connection serves (as written). */
+  destination = '';
+  /** The connection may go to the connection cache (not TLS unless the policy allows TLS connection reuse). */
+  cacheable = true;
   /** Mail transactions completed on this connection. */
   uses = 0;
   readonly createdAt = Date.now();
   private sock: net.Socket;
-  private readonly parser = new ReplyParser();
+  private parser = new ReplyParser();
   private readonly replies: Reply[] = [];
   private waiter: Waiter | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -164,13 +170,19 @@ export class Session {
     });
   }
 
-  /** startTls - upgrade the connection (after a 220 to STARTTLS); unauthenticated, as level `may`. */
-  async startTls(servername: string, timeoutSec: number): Promise<void> {
+  /**
+   * startTls - upgrade the connection (after a 220 to STARTTLS). The handshake never
+   * fails on the certificate: the caller judges it (tls.ts) against its policy.
+   */
+  async startTls(options: tls.ConnectionOptions, timeoutSec: number): Promise<tls.TLSSocket> {
     const raw = this.sock;
     this.detach(raw);
+    // Whatever came in clear after the 220 is an injection attempt (CVE-2011-0411's client side): drop it.
+    this.replies.length = 0;
+    this.parser = new ReplyParser();
     raw.on('error', () => {}); // the TLS socket reports it; an unheard 'error' would kill the process
     const secure = tls.connect({
-      socket: raw, servername: net.isIP(servername) ? undefined : servername, rejectUnauthorized: false,
+      ...options, socket: raw, rejectUnauthorized: false, checkServerIdentity: () => undefined,
     });
     await new Promise<void>((resolve, reject) => {
       const timer = timeoutSec > 0 ? setTimeout(() => fail(new Error('TLS handshake timed out')), timeoutSec * 1000) : undefined;
@@ -188,10 +200,9 @@ export class Session {
         resolve();
       });
     });
-    const c = secure.getCipher();
-    this.tlsInfo = `${secure.getProtocol() ?? 'TLS'} with cipher ${c.standardName || c.name}`;
     this.sock = secure;
     this.attach(secure);
+    return secure;
   }
 
   /** quit - say QUIT (without waiting, as smtp_skip_quit_response = yes) and close. */

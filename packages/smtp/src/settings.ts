@@ -9,7 +9,14 @@
  * *_mx_address_limit, *_mx_session_limit, *_skip_5xx_greeting, *_dns_support_level,
  * *_host_lookup, *_address_preference, *_connection_cache_on_demand,
  * *_connection_cache_destinations, *_connection_cache_time_limit,
- * *_connection_reuse_count_limit, *_connection_reuse_time_limit, *_tls_security_level.
+ * *_connection_reuse_count_limit, *_connection_reuse_time_limit, minimal_backoff_time,
+ * *_tls_security_level, *_tls_policy_maps, *_tls_CAfile, *_tls_CApath, *_tls_cert_file,
+ * *_tls_key_file, *_tls_verify_cert_match, *_tls_secure_cert_match,
+ * *_tls_fingerprint_cert_match, *_tls_fingerprint_digest, *_tls_protocols,
+ * *_tls_mandatory_protocols, *_tls_servername, *_tls_loglevel, *_tls_note_starttls_offer,
+ * *_tls_connection_reuse, *_sasl_auth_enable, *_sasl_password_maps, *_sasl_mechanism_filter,
+ * *_sasl_auth_soft_bounce, *_sasl_security_options, *_sasl_tls_security_options,
+ * *_sasl_tls_verified_security_options.
  */
 import type { Config } from '@mailroom/global';
 
@@ -52,10 +59,49 @@ export interface ClientSettings {
   cacheTimeLimit: number;
   reuseCountLimit: number;
   reuseTimeLimit: number;
-  /** TLS level; `unsupported` (encrypt, verify... not built yet): defer the mail rather than send it in clear. */
-  tls: 'none' | 'may' | 'unsupported';
-  /** The level as configured, for the warning. */
-  tlsLevelName: string;
+  /** Postfix's minimal_backoff_time, seconds (plaintext fallback after a failed TLS handshake). */
+  minimalBackoff: number;
+  tls: TlsSettings;
+  sasl: SaslSettings;
+}
+
+/** The TLS security levels Mailroom's client implements, weakest first. */
+export const TLS_LEVELS = ['none', 'may', 'encrypt', 'fingerprint', 'verify', 'secure'] as const;
+export type TlsLevel = (typeof TLS_LEVELS)[number];
+
+export interface TlsSettings {
+  /** The parameter prefix (`smtp_tls_` or `lmtp_tls_`), for messages. */
+  prefix: string;
+  /** smtp_tls_security_level as written (`dane`, `dane-only` are mapped per destination). */
+  level: string;
+  policyMaps: string[];
+  CAfile: string;
+  CApath: string;
+  certFile: string;
+  keyFile: string;
+  verifyMatch: string[];
+  secureMatch: string[];
+  fingerprintMatch: string[];
+  fingerprintDigest: string;
+  protocols: string;
+  mandatoryProtocols: string;
+  servername: string;
+  loglevel: number;
+  noteOffer: boolean;
+  connectionReuse: boolean;
+}
+
+export interface SaslSettings {
+  prefix: string;
+  enabled: boolean;
+  passwordMaps: string[];
+  /** Upper-case mechanism names; empty: no filter. */
+  mechanismFilter: string[];
+  softBounce: boolean;
+  /** Lower-case option words: without TLS, over TLS, over TLS with a verified certificate. */
+  options: string[];
+  tlsOptions: string[];
+  tlsVerifiedOptions: string[];
 }
 
 /** loadSettings - the client settings of `proto` from a configuration snapshot. */
@@ -71,7 +117,7 @@ export function loadSettings(config: Config, proto: Protocol): ClientSettings {
   if (pref === 'ipv6') families = families.reverse();
   const lookup = config.getList(p('host_lookup')).map((x) => x.toLowerCase()).filter((x): x is 'dns' | 'native' => x === 'dns' || x === 'native');
   const dnsEnabled = config.get(p('dns_support_level')).toLowerCase() !== 'disabled';
-  const level = config.get(p('tls_security_level')).toLowerCase();
+  const words = (name: string, lower = true): string[] => config.getList(p(name)).map((w) => (lower ? w.toLowerCase() : w));
   return {
     proto,
     lmtp,
@@ -102,8 +148,36 @@ export function loadSettings(config: Config, proto: Protocol): ClientSettings {
     cacheTimeLimit: config.getTime(p('connection_cache_time_limit')),
     reuseCountLimit: config.getInt(p('connection_reuse_count_limit')),
     reuseTimeLimit: config.getTime(p('connection_reuse_time_limit')),
-    tls: level === 'may' ? 'may' : level === '' || level === 'none' ? 'none' : 'unsupported',
-    tlsLevelName: level,
+    minimalBackoff: config.getTime('minimal_backoff_time'),
+    tls: {
+      prefix: p('tls_'),
+      level: config.get(p('tls_security_level')).trim().toLowerCase() || 'none',
+      policyMaps: config.getList(p('tls_policy_maps')),
+      CAfile: config.get(p('tls_CAfile')).trim(),
+      CApath: config.get(p('tls_CApath')).trim(),
+      certFile: config.get(p('tls_cert_file')).trim(),
+      keyFile: config.get(p('tls_key_file')).trim(),
+      verifyMatch: words('tls_verify_cert_match'),
+      secureMatch: words('tls_secure_cert_match'),
+      fingerprintMatch: words('tls_fingerprint_cert_match'),
+      fingerprintDigest: config.get(p('tls_fingerprint_digest')).trim().toLowerCase(),
+      protocols: config.get(p('tls_protocols')),
+      mandatoryProtocols: config.get(p('tls_mandatory_protocols')),
+      servername: config.get(p('tls_servername')).trim(),
+      loglevel: config.getInt(p('tls_loglevel')),
+      noteOffer: config.getBool(p('tls_note_starttls_offer')),
+      connectionReuse: config.getBool(p('tls_connection_reuse')),
+    },
+    sasl: {
+      prefix: p('sasl_'),
+      enabled: config.getBool(p('sasl_auth_enable')),
+      passwordMaps: config.getList(p('sasl_password_maps')),
+      mechanismFilter: words('sasl_mechanism_filter').map((m) => m.toUpperCase()),
+      softBounce: config.getBool(p('sasl_auth_soft_bounce')),
+      options: words('sasl_security_options'),
+      tlsOptions: words('sasl_tls_security_options'),
+      tlsVerifiedOptions: words('sasl_tls_verified_security_options'),
+    },
   };
 }
 

@@ -4,6 +4,7 @@
  * per-recipient LMTP replies, dead connections), and an agent context over a
  * throw-away spool with queue files written by QueueFileWriter.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -29,12 +30,16 @@ export interface FakeOptions {
   /** Reply(ies) after the final dot: one for SMTP, one per accepted recipient for LMTP. */
   dot?: (rcpts: string[]) => string[];
   tls?: { key: string; cert: string };
+  /** Answer STARTTLS with 220, then talk nonsense instead of TLS (a broken TLS stack). */
+  brokenTls?: boolean;
   /** Close the connection instead of answering this command (e.g. `RCPT`). */
   dropAt?: string;
   /** Stop answering at this command (timeouts). */
   silentAt?: string;
   /** Address to listen on (default 127.0.0.1). */
   host?: string;
+  /** Offer AUTH with these mechanisms (PLAIN, LOGIN, CRAM-MD5) and accept this user and password. */
+  auth?: { mechanisms: string[]; user: string; password: string };
 }
 
 export interface FakeMessage {
@@ -49,6 +54,8 @@ export interface FakeMessage {
 export class FakeServer {
   readonly commands: string[] = [];
   readonly messages: FakeMessage[] = [];
+  /** Users that authenticated. */
+  readonly authenticated: string[] = [];
   connections = 0;
   port = 0;
   private readonly server: net.Server;
@@ -85,6 +92,15 @@ export class FakeServer {
     let inData = false;
     let secure = false;
     let msg: FakeMessage = { mail: '', rcpts: [], data: '', tls: false };
+    /** An AUTH exchange in progress: what the next client line answers. */
+    let authStep: { mech: string; user?: string; challenge?: string } | undefined;
+    const checkAuth = (user: string, ok: boolean): void => {
+      authStep = undefined;
+      if (ok && user === o.auth?.user) {
+        this.authenticated.push(user);
+        say('235 2.7.0 Authentication successful');
+      } else say('535 5.7.8 Error: authentication failed: authentication failure');
+    };
     let accepted: string[] = [];
     const say = (...lines: string[]): void => {
       sock.write(lines.map((l) => `${l}\r\n`).join(''));
@@ -108,6 +124,22 @@ export class FakeServer {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 2);
         this.commands.push(line);
+        if (authStep && o.auth) {
+          const text = Buffer.from(line, 'base64').toString('latin1');
+          if (authStep.mech === 'LOGIN' && authStep.user === undefined) {
+            authStep.user = text;
+            say('334 UGFzc3dvcmQ6');
+          } else if (authStep.mech === 'LOGIN') checkAuth(authStep.user ?? '', text === o.auth.password);
+          else if (authStep.mech === 'PLAIN') {
+            const [, u, pw] = text.split('\0');
+            checkAuth(u ?? '', pw === o.auth.password);
+          } else {
+            const [u, digest] = text.split(' ');
+            const want = crypto.createHmac('md5', o.auth.password).update(authStep.challenge ?? '').digest('hex');
+            checkAuth(u ?? '', digest === want);
+          }
+          continue;
+        }
         const verb = line.split(/[\s:]/)[0]?.toUpperCase() ?? '';
         if (o.dropAt === verb) {
           sock.destroy();
@@ -119,11 +151,16 @@ export class FakeServer {
         }
         if (verb === 'EHLO' || verb === 'LHLO') {
           const ext = [...(o.extensions ?? ['PIPELINING', '8BITMIME', 'DSN', 'ENHANCEDSTATUSCODES'])];
-          if (o.tls && !secure) ext.push('STARTTLS');
+          if ((o.tls || o.brokenTls) && !secure) ext.push('STARTTLS');
+          if (o.auth) ext.push(`AUTH ${o.auth.mechanisms.join(' ')}`);
           if (o.ehlo) say(o.ehlo);
           else say(...[o.name ?? 'fake.example', ...ext].map((t, i, a) => `250${i === a.length - 1 ? ' ' : '-'}${t}`));
         } else if (verb === 'HELO') say(`250 ${o.name ?? 'fake.example'}`);
-        else if (verb === 'STARTTLS' && o.tls) {
+        else if (verb === 'STARTTLS' && o.brokenTls && !secure) {
+          say('220 2.0.0 Ready to start TLS', 'this is not a TLS handshake');
+          sock.end();
+          return;
+        } else if (verb === 'STARTTLS' && o.tls) {
           say('220 2.0.0 Ready to start TLS');
           raw.removeListener('data', onData);
           const t = new tls.TLSSocket(raw, { isServer: true, key: o.tls.key, cert: o.tls.cert });
@@ -132,6 +169,23 @@ export class FakeServer {
           sock = t;
           secure = true;
           return;
+        } else if (verb === 'AUTH' && o.auth) {
+          const [, mechWord, initial] = line.split(' ');
+          const mech = (mechWord ?? '').toUpperCase();
+          if (!o.auth.mechanisms.includes(mech)) say('504 5.5.4 Unsupported authentication mechanism');
+          else if (mech === 'PLAIN' && initial) {
+            const [, u, pw] = Buffer.from(initial, 'base64').toString('latin1').split('\0');
+            checkAuth(u ?? '', pw === o.auth.password);
+          } else if (mech === 'PLAIN') {
+            authStep = { mech };
+            say('334 ');
+          } else if (mech === 'LOGIN') {
+            authStep = { mech };
+            say('334 VXNlcm5hbWU6');
+          } else {
+            authStep = { mech, challenge: `<${Date.now()}.1@fake.example>` };
+            say(`334 ${Buffer.from(authStep.challenge as string).toString('base64')}`);
+          }
         } else if (verb === 'MAIL') {
           msg = { mail: line, rcpts: [], data: '', tls: secure };
           accepted = [];

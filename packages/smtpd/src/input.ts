@@ -3,11 +3,14 @@
  * smtp-server's SMTPStream (same interface, so SMTPConnection drives it unchanged) to
  * add what that parser leaves to us:
  *   - bare LF / bare CR in command lines under smtpd_forbid_bare_newline;
- *   - a command line length limit (line_length_limit) with the rest of a long line skipped;
+ *   - a command line length limit (line_length_limit): as Postfix, a longer line is cut
+ *     there, the rest of it (up to the LF) is skipped, and the cut line is the command;
  *   - DATA through DataScanner (only CRLF.CRLF ends a message; see data.ts);
  *   - message_size_limit enforced while streaming: content past the limit is dropped,
  *     the message is only marked (stream.sizeExceeded) and refused at its end;
- *   - a gate before each command (error-limit tarpit, hard error limit, stop).
+ *   - a gate before each command (error-limit tarpit, hard error limit, stop);
+ *   - smtpd_per_record_deadline: a line (command or content) started must end within
+ *     recordDeadlineMs, however slowly its bytes trickle in (slowloris clients).
  * Used by connection.ts. Reads no parameters; connection.ts passes them in InputHooks.
  */
 import { PassThrough } from 'node:stream';
@@ -21,7 +24,7 @@ export interface MessageStream extends SMTPServerDataStream {
   bareCr: boolean;
 }
 
-export type CommandViolation = 'bare-lf' | 'bare-cr' | 'too-long';
+export type CommandViolation = 'bare-lf' | 'bare-cr';
 
 export interface InputHooks {
   /** Longest command line accepted (bytes, without its line end). */
@@ -34,6 +37,11 @@ export interface InputHooks {
   onViolation(kind: CommandViolation, line?: Buffer): boolean;
   /** A bare LF was accepted under `note`. */
   onNote(): void;
+  /** A command line was longer than lineLimit: `line` is what is left of it (log it). */
+  onLongLine(line: Buffer): void;
+  /** Time a started line may take to end (ms; 0: no deadline), and what to do when it passes. */
+  recordDeadlineMs: number;
+  onDeadline(): void;
   /** Before each command: true to run it (possibly later), false to stop reading. */
   beforeCommand(): boolean | Promise<boolean>;
 }
@@ -53,7 +61,11 @@ export class SmtpInput extends SMTPStream {
   private holding = false;
   private continued = false;
   private skipping = false;
+  /** The first lineLimit bytes of the over-long line being skipped, and its last byte so far. */
+  private head: Buffer = EMPTY;
+  private lastSkipped = -1;
   private synced = 0;
+  private deadline: NodeJS.Timeout | undefined;
 
   constructor(private readonly hooks: InputHooks) {
     super();
@@ -62,7 +74,29 @@ export class SmtpInput extends SMTPStream {
   override _write(chunk: Buffer, _encoding: BufferEncoding | 'buffer', next: (err?: Error | null) => void): void {
     this.pending = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
     this.next = next;
+    if (this.hooks.recordDeadlineMs > 0) this.track(chunk);
     this.pump();
+  }
+
+  /** track - a line ended: no deadline; a line is open: its deadline runs from its first byte. */
+  private track(chunk: Buffer): void {
+    const lf = chunk.lastIndexOf(0x0a);
+    if (lf >= 0 && this.deadline) {
+      clearTimeout(this.deadline);
+      this.deadline = undefined;
+    }
+    if (lf < chunk.length - 1 && !this.deadline && !this.isClosed) {
+      this.deadline = setTimeout(() => {
+        this.deadline = undefined;
+        if (!this.isClosed) this.hooks.onDeadline();
+      }, this.hooks.recordDeadlineMs);
+      this.deadline.unref();
+    }
+  }
+
+  /** peek - up to `n` bytes received but not yet read (pipelined input after the current command). */
+  peek(n: number): Buffer {
+    return this.pending.subarray(0, n);
   }
 
   /** A partial line at the end of input is not a command. */
@@ -128,24 +162,30 @@ export class SmtpInput extends SMTPStream {
       const lf = this.pending.indexOf(0x0a);
       if (lf < 0) {
         if (!this.skipping && this.pending.length > this.hooks.lineLimit + 1) {
-          this.skipping = true;
-          if (!this.violation('too-long')) continue;
+          this.skipping = true; // keep the head only: a line without end costs no memory
+          this.head = Buffer.from(this.pending.subarray(0, this.hooks.lineLimit));
         }
-        if (this.skipping) this.pending = EMPTY;
-        this.drained();
+        if (this.skipping) {
+          if (this.pending.length > 0) this.lastSkipped = this.pending[this.pending.length - 1] as number;
+          this.pending = EMPTY;
+        }
+        this.drained(true); // a partial line waits for the rest of it
         return;
       }
       let line = this.pending.subarray(0, lf);
       this.pending = this.pending.subarray(lf + 1);
+      const crlf = line.length > 0 ? line[line.length - 1] === 0x0d : this.skipping && this.lastSkipped === 0x0d;
       if (this.skipping) {
-        this.skipping = false; // the tail of an over-long line, already answered
-        continue;
-      }
-      const crlf = line.length > 0 && line[line.length - 1] === 0x0d;
-      if (crlf) line = line.subarray(0, -1);
-      if (line.length > this.hooks.lineLimit) {
-        this.violation('too-long');
-        continue;
+        this.skipping = false;
+        line = this.head;
+        this.head = EMPTY;
+        this.hooks.onLongLine(line);
+      } else {
+        if (crlf) line = line.subarray(0, -1);
+        if (line.length > this.hooks.lineLimit) {
+          line = line.subarray(0, this.hooks.lineLimit);
+          this.hooks.onLongLine(line);
+        }
       }
       const mode = this.hooks.newlineMode();
       if (mode !== 'no' && line.includes(0x0d)) {
@@ -232,9 +272,9 @@ export class SmtpInput extends SMTPStream {
     return false;
   }
 
-  /** drained - all pending input is used: ask the socket for more. */
-  private drained(): void {
-    if (this.pending.length > 0) return;
+  /** drained - all pending input is used (or only a partial command line is left): ask the socket for more. */
+  private drained(partial = false): void {
+    if (this.pending.length > 0 && !partial) return;
     const next = this.next;
     this.next = undefined;
     next?.();

@@ -3,19 +3,25 @@
  *   smtp      inet  n       -       n       -       -       smtpd
  * A multi-server: one process serves many SMTP sessions at once; master adds processes
  * under load. Each accepted socket goes to the SMTP engine (server.ts); the restrictions,
- * limits and the way into cleanup are built once per process (services.ts).
+ * limits and the way into cleanup are built once per process (services.ts). The TLS key
+ * and certificates are read before privileges are dropped, so they may be root's only.
  * See docs/smtpd.md. Parameters: see settings.ts.
  */
 import { multiServer } from '@mailroom/global';
 import { MailroomSmtpServer } from './server.js';
-import { createService, relayGuarded } from './services.js';
+import { createService, loadServerTls, relayGuarded, type ServerTls } from './services.js';
+import { readTlsSettings } from './tls.js';
 
 let server: MailroomSmtpServer | undefined;
+let keys: ServerTls | undefined;
 
 await multiServer({
   name: 'smtpd',
+  preInit(ctx) {
+    keys = loadServerTls(readTlsSettings(ctx.config, []), ctx.log);
+  },
   postInit(ctx) {
-    const svc = createService(ctx.config, ctx.service, ctx.log);
+    const svc = createService(ctx.config, ctx.service, ctx.log, keys ? { tls: keys } : {});
     if (!relayGuarded(svc.settings)) {
       throw new Error(
         'in parameter smtpd_relay_restrictions or smtpd_recipient_restrictions, specify at least one working instance of: ' +

@@ -1,10 +1,11 @@
 /*
  * message - the content of one message, from the DATA stream into cleanup: written with
  * backpressure (cleanup slow: the client is read slower), then judged when it ends:
- *   over message_size_limit          552 5.3.4 Message size exceeds fixed limit
- *   bare LF/CR under `reject`        550 5.5.2 Error: bare <LF> received
+ *   over message_size_limit          552 5.3.4 Error: message file too big
+ *   bare LF/CR under `reject`        550 5.5.2 $myhostname Error: bare <LF> received
  *   smtpd_end_of_data_restrictions   their reply
  *   cleanup's verdict                250 2.0.0 Ok: queued as ID, or its 4xx/5xx
+ *                                    (spool full: 452 4.3.1 Insufficient system storage)
  * A refused message is aborted in cleanup, so nothing stays in the queue; a client that
  * goes away before the end aborts it the same way.
  * Reads (through settings): message_size_limit, smtpd_forbid_bare_newline_reject_code.
@@ -26,7 +27,10 @@ export function cleanupReply(done: CleanupDone): Reply {
       return reply(dsn.startsWith('5.3.4') ? 552 : 550, dsn, done.reason ?? 'Error: message content rejected');
     }
     case 'defer':
-      return reply(451, done.dsn ?? '4.3.0', done.reason ?? 'Error: queue file write error');
+      // A full spool (cleanup: ENOSPC, EDQUOT) is RFC 5321's 452; a write error has Postfix's text.
+      if (done.dsn === '4.3.1') return reply(452, '4.3.1', done.reason ?? 'Insufficient system storage');
+      if (done.reason === undefined || done.reason === 'queue file write error') return REPLY.writeError();
+      return reply(451, done.dsn ?? '4.3.0', done.reason);
   }
 }
 
@@ -38,10 +42,13 @@ async function verdict(svc: SmtpdService, s: SmtpdSession, stream: MessageStream
     s.reject('END-OF-MESSAGE', r);
     return r;
   };
-  if (stream.sizeExceeded) return refuse(REPLY.tooBig());
+  if (stream.sizeExceeded) {
+    svc.log.warn(`${s.queueId ?? 'NOQUEUE'}: queue file size limit exceeded`);
+    return refuse(REPLY.tooBig());
+  }
   if (stream.bareLf || stream.bareCr) {
     const what = stream.bareLf ? 'LF' : 'CR';
-    if (s.newline === 'reject') return refuse(reply(svc.settings.bareNewlineRejectCode, '5.5.2', `Error: bare <${what}> received`));
+    if (s.newline === 'reject') return refuse(reply(svc.settings.bareNewlineRejectCode, '5.5.2', `${svc.settings.myhostname} Error: bare <${what}> received`));
     if (s.newline === 'note') svc.log.info(`${s.queueId ?? 'NOQUEUE'}: bare <${what}> received from ${s.namaddr}`);
   }
   const eod = await svc.restrictions.endOfData(s.request());

@@ -10,7 +10,7 @@ test("smtp-server's own replies come out in Postfix's words", () => {
     [250, 'Flushed', undefined, '250 2.0.0 Ok'],
     [250, 'OK', undefined, '250 2.0.0 Ok'],
     [503, 'Error: need RCPT command', undefined, '503 5.5.1 Error: need RCPT command'],
-    [500, 'Error: command not recognized', 'ETRN', '502 5.5.2 Error: command not recognized'],
+    [500, 'Error: command not recognized', 'ETRN', '500 5.5.2 Error: command not recognized'],
     [452, 'Error: too many recipients', 'TOO_MANY_RECIPIENTS', '452 4.5.3 Error: too many recipients'],
     [552, 'Error: message exceeds fixed maximum message size 100', 'MESSAGE_TOO_BIG', '552 5.3.4 Message size exceeds fixed limit'],
     [421, 'Timeout - closing connection', undefined, '421 4.4.2 mx.example.com Error: timeout exceeded'],

@@ -56,7 +56,7 @@ const LIBRARY_REPLIES: Record<string, [number, string]> = {
   'Error: need MAIL command': [503, '5.5.1 Error: need MAIL command'],
   'Error: nested MAIL command': [503, '5.5.1 Error: nested MAIL command'],
   'Error: send HELO/EHLO first': [503, '5.5.1 Error: send HELO/EHLO first'],
-  'Error: command not recognized': [502, '5.5.2 Error: command not recognized'],
+  'Error: command not recognized': [500, '5.5.2 Error: command not recognized'],
   'Error: too many unrecognized commands': [421, '4.7.0 $host Error: too many errors'],
   'Error: Bad sender address syntax': [501, '5.1.7 Bad sender address syntax'],
   'Error: Bad recipient address syntax': [501, '5.1.3 Bad recipient address syntax'],
@@ -69,6 +69,14 @@ const LIBRARY_REPLIES: Record<string, [number, string]> = {
   'Error: Bad message size syntax': [501, '5.5.4 Bad message size syntax'],
   'Error: internal server error': [451, '4.3.0 Error: internal error'],
   'HTTP requests not allowed': [421, '4.7.0 $host Error: HTTP requests not allowed'],
+  // STARTTLS and AUTH (smtp-server's SASL exchange).
+  'Ready to start TLS': [220, '2.0.0 Ready to start TLS'],
+  'Authentication successful': [235, '2.7.0 Authentication successful'],
+  'Authentication aborted': [501, '5.7.0 Authentication aborted'],
+  'Error: invalid userdata': [535, '5.7.8 Error: authentication failed: Invalid base64 data in initial response'],
+  'Error: missing username': [535, '5.7.8 Error: authentication failed: Invalid base64 data in continued response'],
+  'Error: No identity changes permitted': [503, '5.5.1 Error: already authenticated'],
+  'Error: Unrecognized authentication type': [535, '5.7.8 Error: authentication failed: Invalid authentication mechanism'],
 };
 
 /**
@@ -79,7 +87,7 @@ const LIBRARY_REPLIES: Record<string, [number, string]> = {
 export function postfixReply(code: number, text: string, context: string | false | undefined, host: string): [number, string] {
   const known = LIBRARY_REPLIES[`${context || ''}|${text}`] ?? LIBRARY_REPLIES[text];
   if (known) return [known[0], known[1].replace('$host', host)];
-  if (context === false || code === 354 || DSN_AT_START.test(text)) return [code, text];
+  if (context === false || code === 354 || code === 334 || DSN_AT_START.test(text)) return [code, text];
   if (code === 552) return [552, '5.3.4 Message size exceeds fixed limit'];
   if (code === 501 && /parameter|NOTIFY|RET|BODY|SMTPUTF8/.test(text)) return [code, `5.5.4 ${text}`];
   return [code, `${defaultDsn(code)} ${text}`];
@@ -88,12 +96,11 @@ export function postfixReply(code: number, text: string, context: string | false
 /** Replies smtpd writes in several places. */
 export const REPLY = {
   queued: (queueId: string): Reply => reply(250, '2.0.0', `Ok: queued as ${queueId}`),
-  tooBig: (): Reply => reply(552, '5.3.4', 'Message size exceeds fixed limit'),
+  tooBig: (): Reply => reply(552, '5.3.4', 'Error: message file too big'),
   writeError: (): Reply => reply(451, '4.3.0', 'Error: queue file write error'),
   configError: (): Reply => reply(451, '4.3.5', 'Server configuration error'),
   tempLookup: (what: string): Reply => reply(451, '4.3.0', `<${what}>: Temporary lookup failure`),
   noValidRecipients: (): Reply => reply(554, '5.5.1', 'Error: no valid recipients'),
   tooManyErrors: (host: string): Reply => reply(421, '4.7.0', `${host} Error: too many errors`),
   vrfyDisabled: (): Reply => reply(502, '5.5.1', 'VRFY command is disabled'),
-  lineTooLong: (): Reply => reply(500, '5.5.2', 'Error: line too long'),
 } as const;

@@ -22,6 +22,15 @@ const COUNTED = new Set(['helo', 'ehlo', 'starttls', 'auth', 'mail', 'rcpt', 'da
 export class SmtpdSession {
   helo: string | undefined;
   protocol: 'SMTP' | 'ESMTP' = 'SMTP';
+  /** The TLS session (`TLSv1.3 with cipher ... (256/256 bits)`), once established. */
+  tls: string | undefined;
+  /** The `connect from` line is out (TLS lines follow it). */
+  connected = false;
+  /** SASL login name and mechanism after a successful AUTH. */
+  saslUser: string | undefined;
+  saslMethod: string | undefined;
+  /** Mechanisms announced in the last EHLO reply (empty: no AUTH). */
+  saslMechanisms: string[] = [];
   /** smtpd_forbid_bare_newline for this client (exclusions applied at connect). */
   newline: BareNewlineMode = 'reject';
   /** Client restrictions refused the client at connect (smtpd_delay_reject = no). */
@@ -59,9 +68,21 @@ export class SmtpdSession {
     return `${this.client.name}[${this.client.addr}]`;
   }
 
+  /** receivedProtocol - ESMTP with RFC 3848's S (TLS) and A (SASL) for Received: and cleanup. */
+  get receivedProtocol(): string {
+    if (this.protocol !== 'ESMTP') return this.protocol;
+    return `ESMTP${this.tls ? 'S' : ''}${this.saslUser ? 'A' : ''}`;
+  }
+
+  /** saslText - `, sasl_method=PLAIN, sasl_username=alice` for the client= line ('' without AUTH). */
+  get saslText(): string {
+    return this.saslUser ? `, sasl_method=${this.saslMethod ?? ''}, sasl_username=${this.saslUser}` : '';
+  }
+
   /** request - the facts restrictions see, for `recipient` (if any). */
   request(recipient?: string): CheckRequest {
     const req: CheckRequest = { client: this.client };
+    if (this.saslUser !== undefined) req.saslUser = this.saslUser;
     if (this.helo !== undefined) req.helo = this.helo;
     if (this.sender !== undefined) req.sender = this.sender;
     if (recipient !== undefined) req.recipient = recipient;

@@ -1,10 +1,12 @@
 /*
  * settings - every main.cf parameter smtpd reads, taken once from the configuration
  * snapshot into one typed, frozen object (importing a module reads nothing).
- * Reads: smtpd_* (see params/smtpd.ts), message_size_limit, disable_vrfy_command,
+ * Reads: smtpd_* (see params/smtpd.ts), message_size_limit, queue_minfree, queue_directory,
+ * disable_vrfy_command,
  * myhostname, mynetworks, recipient_delimiter, parent_domain_matches_subdomains,
  * local_recipient_maps, relay_recipient_maps, virtual_alias_maps, virtual_mailbox_maps,
- * the *_reject_code parameters, line_length_limit.
+ * the *_reject_code parameters, line_length_limit, the TLS parameters (tls.ts), the SASL
+ * parameters (sasl/index.ts), smtpd_sender_login_maps, ipc_timeout.
  */
 import type { Config } from '@mailroom/global';
 import { parseBareNewlineMode, type BareNewlineMode } from './data.js';
@@ -12,13 +14,21 @@ import type { RestrictionSettings } from './restrictions/context.js';
 import type { SmtpdLists } from './restrictions/checks.js';
 import { parseRestrictions } from './restrictions/list.js';
 import type { RecipientSettings } from './recipients.js';
+import type { SaslSettings } from './sasl/index.js';
+import { readTlsSettings, type TlsSettings } from './tls.js';
 
 export interface SmtpdSettings {
   myhostname: string;
   banner: string;
   messageSizeLimit: number;
+  /** queue_minfree, bytes, and queue_directory (queue-space.ts). */
+  queueMinfree: number;
+  queueDirectory: string;
   recipientLimit: number;
+  recipientOvershootLimit: number;
   timeoutMs: number;
+  /** smtpd_per_record_deadline: smtpd_timeout bounds each whole line, not each read. */
+  perRecordDeadline: boolean;
   softErrorLimit: number;
   hardErrorLimit: number;
   errorSleepMs: number;
@@ -30,6 +40,9 @@ export interface SmtpdSettings {
   bareNewline: BareNewlineMode;
   bareNewlineExclusions: string[];
   bareNewlineRejectCode: number;
+  /** smtpd_forbidden_commands (names and type:table entries). */
+  forbiddenCommands: string[];
+  forbidUnauthPipelining: boolean;
   vrfyDisabled: boolean;
   lineLimit: number;
   mynetworks: string[];
@@ -38,7 +51,9 @@ export interface SmtpdSettings {
   lists: SmtpdLists;
   restriction: RestrictionSettings;
   recipients: RecipientSettings;
-  maps: { local: string[]; relay: string[]; virtualAlias: string[]; virtualMailbox: string[] };
+  maps: { local: string[]; relay: string[]; virtualAlias: string[]; virtualMailbox: string[]; senderLogin: string[] };
+  tls: TlsSettings;
+  sasl: SaslSettings;
   /** Problems to log at start (the daemon still runs; affected lists answer 451). */
   warnings: string[];
 }
@@ -61,8 +76,12 @@ export function readSettings(config: Config): SmtpdSettings {
     myhostname: config.get('myhostname'),
     banner: config.get('smtpd_banner'),
     messageSizeLimit: config.getInt('message_size_limit'),
+    queueMinfree: config.getInt('queue_minfree'),
+    queueDirectory: config.get('queue_directory'),
     recipientLimit: config.getInt('smtpd_recipient_limit'),
+    recipientOvershootLimit: config.getInt('smtpd_recipient_overshoot_limit'),
     timeoutMs: config.getTime('smtpd_timeout') * 1000,
+    perRecordDeadline: config.getBool('smtpd_per_record_deadline'),
     softErrorLimit: config.getInt('smtpd_soft_error_limit'),
     hardErrorLimit: config.getInt('smtpd_hard_error_limit'),
     errorSleepMs: config.getTime('smtpd_error_sleep_time') * 1000,
@@ -74,6 +93,8 @@ export function readSettings(config: Config): SmtpdSettings {
     bareNewline,
     bareNewlineExclusions: config.getList('smtpd_forbid_bare_newline_exclusions'),
     bareNewlineRejectCode: config.getInt('smtpd_forbid_bare_newline_reject_code'),
+    forbiddenCommands: config.getList('smtpd_forbidden_commands'),
+    forbidUnauthPipelining: config.getBool('smtpd_forbid_unauth_pipelining'),
     vrfyDisabled: config.getBool('disable_vrfy_command'),
     lineLimit: config.getInt('line_length_limit'),
     mynetworks: config.getList('mynetworks'),
@@ -125,6 +146,18 @@ export function readSettings(config: Config): SmtpdSettings {
       relay: config.getList('relay_recipient_maps'),
       virtualAlias: config.getList('virtual_alias_maps'),
       virtualMailbox: config.getList('virtual_mailbox_maps'),
+      senderLogin: config.getList('smtpd_sender_login_maps'),
+    },
+    tls: readTlsSettings(config, warnings),
+    sasl: {
+      enabled: config.getBool('smtpd_sasl_auth_enable'),
+      type: config.get('smtpd_sasl_type').trim().toLowerCase(),
+      path: config.get('smtpd_sasl_path'),
+      service: config.get('smtpd_sasl_service'),
+      securityOptions: config.getList('smtpd_sasl_security_options'),
+      tlsSecurityOptions: config.getList('smtpd_sasl_tls_security_options'),
+      brokenClients: config.getBool('broken_sasl_auth_clients'),
+      timeoutMs: Math.min(config.getTime('ipc_timeout'), 30) * 1000, // an answer within 30 s, or a temporary failure
     },
     warnings,
   };

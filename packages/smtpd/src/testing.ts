@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 import {
   createLogger,
   DnsZoneServer,
@@ -129,13 +130,21 @@ export async function startSmtpd(mainCf: Record<string, string> = {}, zone: Zone
   };
 }
 
-/** SmtpClient - a raw client: send bytes as given, read whole (multi-line) replies. */
+/**
+ * SmtpClient - a raw client: send bytes as given, read whole (multi-line) replies; it can
+ * switch to TLS in mid-session (STARTTLS) or start with it (implicit TLS). Also used by
+ * the end-to-end tests (`@mailroom/smtpd/testing`).
+ */
 export class SmtpClient {
   private buf = '';
   private waiting: (() => void) | undefined;
   closed = false;
 
-  private constructor(private readonly sock: net.Socket) {
+  private constructor(private sock: net.Socket) {
+    this.listen(sock);
+  }
+
+  private listen(sock: net.Socket): void {
     sock.setEncoding('latin1');
     sock.on('data', (d: string) => {
       this.buf += d;
@@ -148,11 +157,32 @@ export class SmtpClient {
     sock.on('error', () => {});
   }
 
-  static connect(port: number): Promise<SmtpClient> {
+  /** connect - to 127.0.0.1:port; with `implicitTls`, TLS from the first byte (any certificate). */
+  static connect(port: number, implicitTls = false): Promise<SmtpClient> {
     return new Promise((resolve, reject) => {
-      const sock = net.createConnection(port, '127.0.0.1', () => resolve(new SmtpClient(sock)));
+      const sock = implicitTls
+        ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }, () => resolve(new SmtpClient(sock)))
+        : net.createConnection(port, '127.0.0.1', () => resolve(new SmtpClient(sock)));
       sock.once('error', reject);
     });
+  }
+
+  /** startTls - the TLS handshake on this connection, after the server's 220 to STARTTLS. */
+  startTls(servername = 'localhost'): Promise<void> {
+    const raw = this.sock;
+    raw.removeAllListeners('data');
+    raw.removeAllListeners('close');
+    return new Promise((resolve, reject) => {
+      const s = tls.connect({ socket: raw, rejectUnauthorized: false, servername }, () => resolve());
+      s.once('error', reject);
+      this.sock = s;
+      this.listen(s);
+    });
+  }
+
+  /** tlsSocket - the TLS socket, once TLS is on. */
+  get tlsSocket(): tls.TLSSocket | undefined {
+    return this.sock instanceof tls.TLSSocket ? this.sock : undefined;
   }
 
   send(data: string | Buffer): void {

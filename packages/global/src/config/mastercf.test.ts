@@ -51,6 +51,12 @@ test('parseMasterCf rejects broken lines with file:line', () => {
   }
 });
 
+test('-o is an option only before the command\'s other arguments (pipe argv= keeps its own)', () => {
+  const [e] = parseMasterCf('dovecot unix - n n - - pipe\n  -o a=b flags=DRhu user=vmail argv=/x -f ${sender} -o keep { a b }\n', 'master.cf');
+  assert.deepEqual(e?.overrides, { a: 'b' });
+  assert.deepEqual(e?.args, ['flags=DRhu', 'user=vmail', 'argv=/x', '-f', '${sender}', '-o', 'keep', 'a b']);
+});
+
 test('editMasterCf sets, removes and comments out one service', () => {
   const set = editMasterCf(SAMPLE, 'master.cf', { kind: 'set', service: 'pickup', type: 'unix', line: 'pickup unix n - n 30 1 pickup' });
   assert.equal(parseMasterCf(set, 'master.cf')[2]?.wakeup, 30);

@@ -84,9 +84,13 @@ function parseEntry(text: string, file: string, line: number, lastLine: number):
   if (entry.type === 'inet' && entry.private === true) {
     throw new ConfigError(file, line, `service ${service}/inet: an inet service cannot be private`);
   }
+  // Options come first, as for getopt(3) in Postfix's daemons: after the first word that is
+  // not an option (pipe's `flags=`, `argv=...`), `-o` is an ordinary argument of the command.
+  let options = true;
   for (let i = 0; i < rawArgs.length; i++) {
     const arg = rawArgs[i] as string;
-    if (arg !== '-o') {
+    if (!arg.startsWith('-')) options = false;
+    if (arg !== '-o' || !options) {
       entry.args.push(unbraced(arg));
       continue;
     }

@@ -7,7 +7,11 @@
  *   - every result gets one Postfix-style log line with the queue ID:
  *     `to=<u@example.net>, orig_to=<alias@...>, relay=..., delay=0.42,
  *      delays=0.1/0/0.2/0.12, dsn=2.0.0, status=sent (250 2.0.0 Ok)`;
- *   - an agent that throws defers every recipient (4.3.0) and keeps serving.
+ *   - an agent that throws defers every recipient (4.3.0) and keeps serving;
+ *   - the queue file is held (queue/lock useQueueFile) from before the delivery until
+ *     the recipients are marked done, so that a qmgr restarted meanwhile does not move
+ *     it back to incoming/ and deliver it again; a file being moved (or gone) defers, and
+ *     so does a request whose qmgr has already gone away (it is not delivered at all).
  * Many deliveries run at once in one process; qmgr decides how many.
  */
 import type net from 'node:net';
@@ -16,6 +20,7 @@ import { queueLogger, type Logger } from '../log.js';
 import {
   deliverReplyCodec, deliverRequestCodec, type DeliverReply, type DeliverRequest, type DeliverResult,
 } from '../protocols/deliver.js';
+import { useQueueFile } from '../queue/lock.js';
 import { markRecipientDone } from '../queue/update.js';
 import { multiServer } from '../service/servers.js';
 import type { ServiceContext, ServiceHooks, ServiceRuntime } from '../service/skeleton.js';
@@ -71,15 +76,47 @@ export function deferAll(req: DeliverRequest, dsn: string, reason: string, relay
   return req.recipients.map((r) => ({ offset: r.offset, status: 'deferred' as const, dsn, reason, relay }));
 }
 
-async function handle(agent: DeliveryAgent, req: DeliverRequest, ctx: ServiceContext): Promise<DeliverReply> {
+async function handle(agent: DeliveryAgent, req: DeliverRequest, ctx: ServiceContext, requesterGone: () => boolean): Promise<DeliverReply> {
   const received = Date.now();
   const log: Logger = queueLogger(ctx.log, req.queueId);
-  let outcome: DeliveryOutcome;
+  const hold = holdQueueFile(req.path, log);
   try {
-    outcome = await agent.deliver(req, ctx);
+    // A request read from a connection whose qmgr has died (it waited in the socket
+    // while this agent was starting) must not be delivered: the next qmgr has taken the
+    // file back and may be delivering it right now. Its end of file is seen by now.
+    await new Promise((r) => setImmediate(r));
+    if (hold && requesterGone()) {
+      log.info(`${req.queueId}: delivery request abandoned by the queue manager: not delivered`);
+      const results = deferAll(req, '4.3.0', 'delivery request abandoned by the queue manager');
+      return { type: 'delivered', queueId: req.queueId, results };
+    }
+    return await deliverHeld(agent, req, ctx, log, received, hold !== null);
+  } finally {
+    hold?.release();
+  }
+}
+
+/** holdQueueFile - the shared hold on the file; null when it is being moved or is gone. */
+function holdQueueFile(file: string, log: Logger): ReturnType<typeof useQueueFile> {
+  try {
+    return useQueueFile(file);
   } catch (err) {
-    log.error(`${ctx.name}: ${(err as Error).stack ?? String(err)}`);
-    outcome = { results: deferAll(req, '4.3.0', 'mail system configuration error') };
+    log.warn(`${file}: cannot hold the queue file: ${(err as Error).message}`);
+    return null;
+  }
+}
+
+async function deliverHeld(agent: DeliveryAgent, req: DeliverRequest, ctx: ServiceContext, log: Logger, received: number, held: boolean): Promise<DeliverReply> {
+  let outcome: DeliveryOutcome;
+  if (!held) {
+    outcome = { results: deferAll(req, '4.3.0', 'queue file is locked or gone') };
+  } else {
+    try {
+      outcome = await agent.deliver(req, ctx);
+    } catch (err) {
+      log.error(`${ctx.name}: ${(err as Error).stack ?? String(err)}`);
+      outcome = { results: deferAll(req, '4.3.0', 'mail system configuration error') };
+    }
   }
   const byOffset = new Map(outcome.results.map((r) => [r.offset, r]));
   const results = req.recipients.map((rcpt) =>
@@ -111,6 +148,6 @@ export function deliveryAgent(agent: DeliveryAgent): Promise<ServiceRuntime> {
   return multiServer({
     ...agent,
     onConnection: (sock: net.Socket, ctx: ServiceContext) =>
-      serveIpc(sock, deliverRequestCodec, deliverReplyCodec, (req) => handle(agent, req, ctx), ctx.log),
+      serveIpc(sock, deliverRequestCodec, deliverReplyCodec, (req) => handle(agent, req, ctx, () => sock.readableEnded || sock.destroyed), ctx.log),
   });
 }

@@ -1,2 +1,3 @@
 /* deliver - what every delivery agent shares. */
 export * from './agent.js';
+export * from './nexthop.js';

@@ -21,7 +21,21 @@ export const QMGR_REQ = {
   FLUSH_DEAD: 'F',
   /** Ignore deferred mail's retry times on the next scan. */
   SCAN_ALL: 'A',
+  /** First byte of `S<site>\n` (postqueue -s): deliver the site's deferred mail now. */
+  FLUSH_SITE: 'S',
+  /** First byte of `Q<queue ID>\n` (postqueue -i): deliver this deferred message now. */
+  FLUSH_FILE: 'Q',
 } as const;
+
+/** siteFlushTrigger - the request of `postqueue -s SITE` (Postfix's flush_send_site). */
+export function siteFlushTrigger(site: string): string {
+  return `${QMGR_REQ.FLUSH_SITE}${site}\n`;
+}
+
+/** fileFlushTrigger - the request of `postqueue -i ID` (Postfix's flush_send_file). */
+export function fileFlushTrigger(queueId: string): string {
+  return `${QMGR_REQ.FLUSH_FILE}${queueId}\n`;
+}
 
 /** What `postfix flush` / `postqueue -f` send to qmgr (Postfix mail_flush_deferred). */
 export const FLUSH_TRIGGER = QMGR_REQ.FLUSH_DEAD + QMGR_REQ.SCAN_ALL + QMGR_REQ.SCAN_DEFERRED + QMGR_REQ.SCAN_INCOMING;

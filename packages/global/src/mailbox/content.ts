@@ -3,7 +3,7 @@
  * synchronous read for a message of up to WHOLE_LIMIT bytes (page-cached, cheaper than a
  * thread-pool hop), a stream for a larger one, so that memory stays bounded. Every
  * destination of one delivery (a mailbox, a command, a forward) opens its own pass over
- * the content. Used by the local and virtual delivery agents. Reads no parameters.
+ * the content. Used by the local, virtual and pipe delivery agents. Reads no parameters.
  */
 import fs from 'node:fs';
 import type { DeliveryOutcome } from '../deliver/agent.js';

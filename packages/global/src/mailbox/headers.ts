@@ -3,7 +3,7 @@
  * (mail_copy): the mbox `From sender  date` line, `Return-Path: <sender>`,
  * `X-Original-To: recipient as received`, `Delivered-To: recipient`; and the reading of
  * existing Delivered-To: headers for mail forwarding loop detection. Pure functions; used
- * by the local and virtual delivery agents and by mailbox/mbox. Reads no parameters.
+ * by the local, virtual and pipe delivery agents and by mailbox/mbox. Reads no parameters.
  */
 import { externalForm, internalForm } from '../address/index.js';
 

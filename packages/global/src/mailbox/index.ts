@@ -1,4 +1,4 @@
-/* mailbox - final delivery to Maildirs and UNIX mailboxes, shared by the local and virtual agents. */
+/* mailbox - final delivery to Maildirs, UNIX mailboxes and commands, shared by the local, virtual and pipe agents. */
 export * from './errors.js';
 export * from './headers.js';
 export * from './content.js';
@@ -9,3 +9,6 @@ export * from './maildir.js';
 export * from './mbox.js';
 export { deliverAsUser, type HelperJob } from './asuser.js';
 export { feedChild } from './pipe.js';
+export * from './sysexits.js';
+export * from './command.js';
+export * from './copy.js';

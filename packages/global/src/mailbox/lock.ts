@@ -34,9 +34,18 @@ interface FsExt {
 }
 
 let fsExt: FsExt | undefined;
-/** fsext - fs-ext, loaded on first use (a native module; only mbox delivery needs it). */
+/**
+ * fsext - fs-ext, loaded on first use. It is a native module and an optional dependency
+ * (an install without a compiler or Node's headers skips it): without it, fcntl and flock
+ * locking defer the delivery with a clear reason, and `mailbox_delivery_lock = dotlock`
+ * still works.
+ */
 function fsext(): FsExt {
-  fsExt ??= createRequire(import.meta.url)('fs-ext') as FsExt;
+  try {
+    fsExt ??= createRequire(import.meta.url)('fs-ext') as FsExt;
+  } catch (err) {
+    throw new MailboxError('4.3.0', `fcntl/flock locking unavailable (the optional native module fs-ext is not installed: ${(err as Error).message.split('\n')[0]}); set mailbox_delivery_lock = dotlock or reinstall with build tools`);
+  }
   return fsExt;
 }
 
@@ -121,6 +130,7 @@ export async function lockOpenFile(fd: number, s: LockSettings): Promise<void> {
     if (s.methods.includes('fcntl')) await fcntlLock(fd, s);
     if (s.methods.includes('flock')) await flockLock(fd, s);
   } catch (err) {
+    if (err instanceof MailboxError) throw err;
     throw new MailboxError('4.2.0', `unable to lock for exclusive access: ${strerror(err)}`, (err as NodeJS.ErrnoException).code);
   }
 }

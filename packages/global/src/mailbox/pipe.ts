@@ -1,7 +1,7 @@
 /*
  * mailbox/pipe - feed a child process's standard input from an async source with
  * back-pressure, surviving a child that exits early (EPIPE, no more `drain`). Used by the
- * as-user helper (asuser.ts) and by local's command delivery.
+ * as-user helper (asuser.ts) and by the command runner (command.ts: local's |command, pipe).
  */
 import type { Writable } from 'node:stream';
 

@@ -16,6 +16,7 @@ import { bounceParams } from './bounce.js';
 import { localParams } from './local.js';
 import { virtualParams } from './virtual.js';
 import { smtpParams } from './smtp.js';
+import { showqParams } from './showq.js';
 import type { ParamSpec } from './types.js';
 
 export * from './types.js';
@@ -33,6 +34,7 @@ const all: readonly ParamSpec[] = [
   ...localParams,
   ...virtualParams,
   ...smtpParams,
+  ...showqParams,
 ];
 
 /** paramRegistry - every parameter, by name. */

@@ -1,6 +1,6 @@
 /*
  * params/smtpd - parameters of smtpd, the SMTP server: greeting, access restrictions and
- * their reply codes, recipient validation, limits and the SMTP smuggling defence
+ * their reply codes, recipient validation, limits, the SMTP smuggling defence, TLS and SASL
  * (dns_servers, shared with smtp, is in params/smtp.ts).
  * Names and defaults are Postfix's; the two deliberate differences (disable_vrfy_command,
  * smtpd_forbid_bare_newline) are explained in docs/smtpd.md.
@@ -52,9 +52,14 @@ export const smtpdParams: readonly ParamSpec[] = [
     'Reply template for reject_rbl_client ($rbl_* are expanded per reply).'),
   // Limits.
   param('message_size_limit', 'int', '10240000', 'Maximal size of a message in bytes (0: no limit).', { min: 0 }),
+  param('queue_minfree', 'int', '0',
+    'Free space in bytes the queue file system must have for smtpd to accept MAIL FROM (it also wants 1.5 times message_size_limit).', { min: 0 }),
   param('line_length_limit', 'int', '2048', 'Longest SMTP command line smtpd accepts (message lines may be longer: cleanup splits them).', { min: 80 }),
   param('smtpd_recipient_limit', 'int', '1000', 'Maximal number of recipients per message.', { min: 1 }),
+  param('smtpd_recipient_overshoot_limit', 'int', '1000', 'RCPTs over smtpd_recipient_limit a session may send before they count as errors (smtpd_hard_error_limit).', { min: 0 }),
   param('smtpd_timeout', 'time', '300s', 'Time limit for a client command or message data line.', { unit: 's', min: 1 }),
+  param('smtpd_per_record_deadline', 'bool', 'no',
+    'Make smtpd_timeout a deadline for each whole record (command or content line) instead of a limit per read (ends slowloris clients).'),
   param('smtpd_soft_error_limit', 'int', '10', 'Errors after which every error reply is delayed by smtpd_error_sleep_time.', { min: 0 }),
   param('smtpd_hard_error_limit', 'int', '20', 'Errors after which the client is disconnected.', { min: 1 }),
   param('smtpd_error_sleep_time', 'time', '1s', 'Delay before an error reply once smtpd_soft_error_limit is reached.', { unit: 's', min: 0 }),
@@ -68,4 +73,33 @@ export const smtpdParams: readonly ParamSpec[] = [
     'Bare <LF> (and <CR>) in commands and message content: reject, normalize (yes), note or no (Postfix 3.9 default: normalize).'),
   param('smtpd_forbid_bare_newline_exclusions', 'list', '$mynetworks', 'Clients for which smtpd_forbid_bare_newline does not apply.', { fileEntries: true }),
   param('smtpd_forbid_bare_newline_reject_code', 'int', '550', 'SMTP reply code when smtpd_forbid_bare_newline rejects a command or message.', { min: 400 }),
+  param('smtpd_forbid_unauth_pipelining', 'bool', 'yes',
+    'Disconnect clients that pipeline where RFC 2920 forbids it (before the greeting, without EHLO, after EHLO/DATA/NOOP/VRFY): 554 5.5.0 (Postfix 3.9 default).'),
+  param('smtpd_forbidden_commands', 'list', 'CONNECT GET POST regexp:{{/^[^A-Z]/ Bogus}}',
+    'Command names (or type:table lookups of them) that end the session at once, as do header-like lines: "221 2.7.0 Error: I can break rules, too. Goodbye."'),
+  // TLS (docs/tls.md). Protocol defaults are TLSv1.2 and up (Postfix: >=TLSv1).
+  param('smtpd_tls_security_level', 'string', '', 'STARTTLS: none (or empty), may (offer it), encrypt (require it before MAIL and AUTH).'),
+  param('smtpd_tls_cert_file', 'string', '', 'PEM file with the server certificate (and, after it, the chain).'),
+  param('smtpd_tls_key_file', 'string', '$smtpd_tls_cert_file', 'PEM file with the private key of smtpd_tls_cert_file.'),
+  param('smtpd_tls_chain_files', 'list', '', 'PEM files, each with a private key followed by its certificate chain (preferred over cert/key files).'),
+  param('smtpd_tls_auth_only', 'bool', 'no', 'Offer and accept SASL AUTH only over TLS.'),
+  param('smtpd_tls_protocols', 'list', '>=TLSv1.2', 'TLS versions at the may level: >=TLSv1.2, <=TLSv1.3, or !SSLv3, !TLSv1, ... (Postfix: >=TLSv1).'),
+  param('smtpd_tls_mandatory_protocols', 'list', '>=TLSv1.2', 'TLS versions at the encrypt level (Postfix: >=TLSv1).'),
+  param('smtpd_tls_ciphers', 'string', 'medium', 'Cipher grade at the may level: high, medium, low, export or null (low and below act as medium).'),
+  param('smtpd_tls_mandatory_ciphers', 'string', 'medium', 'Cipher grade at the encrypt level.'),
+  param('smtpd_tls_exclude_ciphers', 'list', '', 'OpenSSL cipher names or patterns to leave out at every level.'),
+  param('smtpd_tls_mandatory_exclude_ciphers', 'list', '', 'Further ciphers to leave out at the encrypt level.'),
+  param('smtpd_tls_received_header', 'bool', 'no', 'Name the TLS protocol and cipher in the Received: header.'),
+  param('smtpd_tls_loglevel', 'int', '0', 'TLS logging: 0 none, 1 and up the "TLS connection established" line.', { min: 0 }),
+  param('smtpd_tls_wrappermode', 'bool', 'no', 'Implicit TLS from the first byte (port 465, "smtps"); set with -o in master.cf.'),
+  // SASL (docs/sasl.md).
+  param('smtpd_sasl_auth_enable', 'bool', 'no', 'Offer SMTP AUTH (PLAIN and LOGIN).'),
+  param('smtpd_sasl_type', 'string', 'dovecot', 'SASL backend: dovecot (auth socket) or passwd-file (a Dovecot passwd-file read by smtpd) (Postfix: cyrus).'),
+  param('smtpd_sasl_path', 'string', 'private/auth', 'dovecot: the auth socket (relative to queue_directory); passwd-file: the file (Postfix: smtpd).'),
+  param('smtpd_sasl_service', 'string', 'smtp', 'Service name passed to the SASL backend.'),
+  param('smtpd_sasl_security_options', 'list', 'noanonymous', 'Mechanism restrictions without TLS: noanonymous, noplaintext (no PLAIN/LOGIN), ...'),
+  param('smtpd_sasl_tls_security_options', 'list', '$smtpd_sasl_security_options', 'Mechanism restrictions over TLS.'),
+  param('broken_sasl_auth_clients', 'bool', 'no', 'Also announce AUTH=PLAIN LOGIN for old Outlook clients.'),
+  param('smtpd_sasl_authenticated_header', 'bool', 'no', 'Show the SASL login name in the Received: header.'),
+  param('smtpd_sender_login_maps', 'list', '', 'Tables: envelope sender address to the SASL login names that own it.'),
 ];

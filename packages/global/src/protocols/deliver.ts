@@ -66,6 +66,11 @@ const result = object({
   relay: str,
   /** The remote MTA for DSN Remote-MTA (`dns; mx.example.net`), when there was one. */
   remoteMta: optional(str),
+  /**
+   * DSN action of a success notice: `delivered` (final delivery) or `relayed` (handed on).
+   * Omitted: `relayed` when remoteMta is set, else `delivered` (pipe's X flag sets it).
+   */
+  action: optional(literal('delivered', 'relayed')),
   /** Connection setup and transmission times, seconds (delays= c and d parts). */
   connectSeconds: optional(num),
   transmitSeconds: optional(num),

@@ -3,3 +3,4 @@ export * from './cleanup.js';
 export * from './rewrite.js';
 export * from './deliver.js';
 export * from './bounce.js';
+export * from './showq.js';

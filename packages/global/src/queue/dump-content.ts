@@ -19,6 +19,8 @@ export interface DumpFlags {
   decimal: boolean;
   /** -v count: > 0 labels text lines `regular_text:`. */
   verbose: number;
+  /** -s offset: start at this record offset instead of the beginning. */
+  start?: number;
 }
 
 /** Sequential positional reads of the input (a file or a buffer). */

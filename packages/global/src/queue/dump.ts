@@ -70,6 +70,20 @@ function recordLine(type: number, text: string): string {
   }
 }
 
+/** parseSizes - content size and offset from a size record's text. */
+function parseSizes(text: string): [number, number] | undefined {
+  const nums = text.trim().split(/ +/).map(Number);
+  return nums.length === SIZE_FIELDS && (nums[1] ?? 0) > 0 ? [nums[0] ?? 0, nums[1] ?? 0] : undefined;
+}
+
+/** sizeFields - the sizes of the size record at offset 0, if there is one. */
+function sizeFields(src: DumpSource): [number, number] | undefined {
+  const hb = src.read(0, MAX_HEADER);
+  const h = decodeHeader(hb, 0);
+  if (typeof h !== 'object' || h.type !== REC.SIZE) return undefined;
+  return parseSizes(src.read(h.headerLength, h.length).toString('utf8'));
+}
+
 /**
  * dumpQueueFile - print one queue file as postcat does; `name` is the path shown in
  * the markers. Returns a warning text instead of printing when the input is not a
@@ -85,6 +99,12 @@ export function dumpQueueFile(src: DumpSource, name: string, flags: DumpFlags, o
   let contentOffset = 0;
   let contentSize = -1;
   let pos = 0;
+  if (flags.start !== undefined && flags.start > 0) {
+    // Skipping ahead (-s): the size record still says where the content ends.
+    const sizes = sizeFields(src);
+    if (sizes) [contentSize, contentOffset] = sizes;
+    pos = flags.start;
+  }
   for (;;) {
     const hb = src.read(pos, MAX_HEADER);
     if (hb.length === 0) return undefined; // end of input: stop quietly, as Postfix
@@ -96,8 +116,8 @@ export function dumpQueueFile(src: DumpSource, name: string, flags: DumpFlags, o
     const text = src.read(dataAt, h.length).toString('utf8');
     const next = dataAt + h.length;
     if (h.type === REC.SIZE) {
-      const nums = text.trim().split(/ +/).map(Number);
-      if (nums.length === SIZE_FIELDS && (nums[1] ?? 0) > 0) [contentSize, contentOffset] = nums as [number, number];
+      const sizes = parseSizes(text);
+      if (sizes) [contentSize, contentOffset] = sizes;
     }
     if (h.type === REC.MESG) {
       marker(pos, h.type, 'MESSAGE CONTENTS');

@@ -87,6 +87,8 @@ export interface QueueFile {
   mtime: number;
   /** The owner-execute bit was set. */
   complete: boolean;
+  /** The group-execute bit was set: `postsuper -e`/`-f` asked for forced expiration (Postfix 3.5). */
+  forceExpire?: boolean;
 }
 
 /** Payload length of the size record: six fixed-width numbers. */

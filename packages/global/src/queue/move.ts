@@ -17,9 +17,9 @@ import { errnoCode, isQueueFileError } from './errors.js';
 import { isQueueId } from './id.js';
 import type { QueueFile } from './format.js';
 import { renameAsync, syncDirectory } from './fsio.js';
-import { clearStaleLocks, lockQueueFile } from './lock.js';
+import { clearStaleLocks, filesInUse, lockQueueFile } from './lock.js';
 import { readQueueFileSync } from './reader.js';
-import { queueDirectories, scanQueue } from './scan.js';
+import { queueDirectories } from './scan.js';
 import type { QueueName, Spool } from './spool.js';
 
 export interface MoveOptions {
@@ -94,30 +94,41 @@ export interface RecoverResult {
 
 /**
  * recoverActive - at qmgr start, move every file left in `active` back to `incoming`
- * (as Postfix's qmgr does), except files a live process still has locked; stale
- * locks are cleared first. Call from one process only (qmgr).
+ * (as Postfix's qmgr does), except files a live process still holds: its exclusive lock,
+ * or a delivery agent's shared hold (an agent of the previous qmgr still delivering from
+ * it: moving the file would have it delivered twice). Stale locks and holds are cleared
+ * first. `only` limits the work to those IDs (a later retry of the busy ones).
+ * Call from one process only (qmgr).
  */
-export async function recoverActive(spool: Spool, log?: Logger): Promise<RecoverResult> {
+export async function recoverActive(spool: Spool, log?: Logger, only?: ReadonlySet<string>): Promise<RecoverResult> {
   const result: RecoverResult = { moved: [], busy: [] };
-  for (const dir of await queueDirectories(spool, 'active')) clearStaleLocks(dir);
-  for await (const id of scanQueue(spool, 'active')) {
-    const lock = lockQueueFile(spool.path('active', id));
-    if (!lock) {
-      result.busy.push(id);
-      continue;
-    }
-    try {
-      await moveQueueFile(spool, id, 'active', 'incoming', { sync: false });
-      result.moved.push(id);
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw err;
-    } finally {
-      lock.release();
+  for (const dir of await queueDirectories(spool, 'active')) {
+    clearStaleLocks(dir);
+    const ids = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile() && isQueueId(e.name) && (!only || only.has(e.name))).map((e) => e.name);
+    // Exclusive locks first, then one look for holds: an agent that takes a hold after
+    // this sees the lock and backs off; one that took it before is seen here.
+    const locked = ids.map((id) => ({ id, lock: lockQueueFile(path.join(dir, id)) }));
+    const used = filesInUse(dir);
+    for (const { id, lock } of locked) {
+      if (!lock || used.has(id)) {
+        lock?.release();
+        result.busy.push(id);
+        continue;
+      }
+      try {
+        await moveQueueFile(spool, id, 'active', 'incoming', { sync: false });
+        result.moved.push(id);
+      } catch (err) {
+        if (errnoCode(err) !== 'ENOENT') throw err;
+      } finally {
+        lock.release();
+      }
     }
   }
   if (result.moved.length > 0) {
     for (const dir of await queueDirectories(spool, 'incoming')) await syncDirectory(dir);
     log?.info(`recovered ${result.moved.length} message(s) from the active queue`);
   }
+  if (result.busy.length > 0 && !only) log?.info(`${result.busy.length} message(s) in the active queue still being delivered: recovered when done`);
   return result;
 }

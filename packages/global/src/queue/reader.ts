@@ -39,9 +39,11 @@ export function readQueueFileSync(file: string, opts: ReadQueueFileOptions = {})
     const whole = first.length === st.size;
     const head = first.length >= sf.contentOffset ? first : readAt(fd, sf.contentOffset, 0);
     const tail = whole ? first.subarray(tailStart) : readAt(fd, st.size - tailStart, tailStart);
-    return parseSegments({
+    const qf = parseSegments({
       path: file, id: path.basename(file), head, tail, fileSize: st.size, mtime: st.mtimeMs, complete,
     });
+    if ((st.mode & 0o010) !== 0) qf.forceExpire = true;
+    return qf;
   } finally {
     fs.closeSync(fd);
   }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createSpool, SPOOL_DIR_MODES } from './create.js';
 import { newQueueId, queueIdHashKey } from './id.js';
-import { lockQueueFile } from './lock.js';
+import { filesInUse, lockQueueFile, useQueueFile } from './lock.js';
 import { moveQueueFile, recoverActive } from './move.js';
 import { readQueueFile } from './reader.js';
 import { findQueueFile, scanQueue } from './scan.js';
@@ -119,6 +119,50 @@ test('recoverActive moves active files back to incoming, except locked ones', as
   assert.deepEqual(result.busy, [b!.id]);
   assert.deepEqual(await ids(scanQueue(spool, 'active')), [b!.id]);
   assert.deepEqual(fs.readdirSync(spool.queuePath('active')).sort(), [b!.id, `${b!.id}.lock`].sort());
-  assert.equal(lines.length, 1);
+  assert.deepEqual(lines.map((l) => l.msg), [
+    'recovered 2 message(s) from the active queue',
+    '1 message(s) in the active queue still being delivered: recovered when done',
+  ]);
   lock.release();
+});
+
+test('recoverActive leaves a file a delivery agent holds until the hold is released', async (t) => {
+  const { spool, remove } = tempSpool();
+  t.after(remove);
+  const [a, b] = await Promise.all([writeSample(spool), writeSample(spool)]);
+  for (const w of [a!, b!]) await moveQueueFile(spool, w.id, 'incoming', 'active', { sync: false });
+  const held = useQueueFile(spool.path('active', a!.id));
+  const twice = useQueueFile(spool.path('active', a!.id));
+  assert.ok(held && twice, 'holds are shared: two deliveries of one message at once');
+  // A dead agent's hold neither blocks nor stays.
+  fs.symlinkSync('999999999.1', `${spool.path('active', b!.id)}.use.999999999.1`);
+  const first = await recoverActive(spool);
+  assert.deepEqual([first.moved, first.busy], [[b!.id], [a!.id]]);
+  assert.deepEqual(fs.readdirSync(spool.queuePath('active')).filter((n) => n.startsWith(b!.id)), []);
+  held.release();
+  assert.deepEqual((await recoverActive(spool, undefined, new Set([a!.id]))).busy, [a!.id], 'one hold is left');
+  twice.release();
+  const last = await recoverActive(spool, undefined, new Set([a!.id]));
+  assert.deepEqual([last.moved, last.busy], [[a!.id], []]);
+  assert.deepEqual(fs.readdirSync(spool.queuePath('active')), []);
+});
+
+test('a file being moved (exclusive lock) or gone cannot be held', async (t) => {
+  const { spool, remove } = tempSpool();
+  t.after(remove);
+  const w = await writeSample(spool);
+  const lock = lockQueueFile(w.path);
+  assert.ok(lock);
+  assert.equal(useQueueFile(w.path), null);
+  lock.release();
+  const hold = useQueueFile(w.path);
+  assert.ok(hold);
+  const mover = lockQueueFile(w.path);
+  assert.ok(mover, 'the mover looks for holds itself (filesInUse)');
+  mover.release();
+  assert.deepEqual([...filesInUse(spool.queuePath('incoming'))], [w.id]);
+  hold.release();
+  assert.deepEqual([...filesInUse(spool.queuePath('incoming'))], []);
+  assert.equal(useQueueFile(spool.path('incoming', 'NOSUCHFILE')), null);
+  assert.deepEqual(fs.readdirSync(spool.queuePath('incoming')).filter((n) => n.includes('.use.')), []);
 });

@@ -3,7 +3,8 @@
  *   main.js -n SERVICE -t TYPE [-u] [-s COUNT] [-v] [-o name=value ...] [args from master.cf]
  * -u: drop privileges to mail_owner (unpriv field not `n`); -s: number of inherited sockets.
  * The configuration directory travels in MAIL_CONFIG. formatServiceArgs is master's side,
- * parseServiceArgs the skeleton's; unknown words are left to the daemon in `args`.
+ * parseServiceArgs the skeleton's; unknown words are left to the daemon in `args`, and so is
+ * everything from the first word that is not an option on (getopt(3), as Postfix's daemons).
  */
 import { SERVICE_TYPES, type ServiceType } from '../config/mastercf.js';
 
@@ -37,6 +38,11 @@ export function parseServiceArgs(argv: readonly string[]): ServiceArgs {
   const a: ServiceArgs = { service: '', type: 'unix', unpriv: false, sockets: 1, verbose: false, overrides: {}, args: [] };
   for (let i = 0; i < argv.length; i++) {
     const w = argv[i] as string;
+    // getopt(3): the first word that is not an option ends the options (pipe's argv= may hold `-v`).
+    if (!w.startsWith('-')) {
+      a.args.push(...argv.slice(i));
+      break;
+    }
     const value = (): string => {
       const v = argv[++i];
       if (v === undefined) throw new Error(`option ${w} requires an argument`);

@@ -19,6 +19,9 @@ test('service argv round trip', () => {
   assert.deepEqual(formatServiceArgs(cases[0]!), ['-n', 'smtp', '-t', 'inet', '-u']);
   assert.throws(() => parseServiceArgs(['-t', 'tcp']), /bad service type/);
   assert.throws(() => parseServiceArgs(['-o', 'novalue']), /-o needs name=value/);
+  // getopt: options end at the first other word, so a pipe command's own -v/-o stay its own
+  const pipe = parseServiceArgs(['-n', 'dovecot', '-t', 'unix', 'flags=R', 'argv=/bin/x', '-v', '-o', 'x', '-s', '3']);
+  assert.deepEqual([pipe.verbose, pipe.sockets, pipe.args], [false, 1, ['flags=R', 'argv=/bin/x', '-v', '-o', 'x', '-s', '3']]);
 });
 
 test('child reports are validated', () => {

@@ -1,7 +1,7 @@
 /*
  * restrictions/builtin-basic - the generic and relay-control restrictions:
  *   permit, reject, defer, defer_if_permit, defer_if_reject,
- *   permit_mynetworks, permit_sasl_authenticated (never matches until SASL exists),
+ *   permit_mynetworks, permit_sasl_authenticated (the client logged in with AUTH),
  *   permit_auth_destination, reject_unauth_destination, defer_unauth_destination,
  *   reject_unlisted_recipient, reject_unlisted_sender.
  * Reads (through RestrictionSettings): reject_code, defer_code, relay_domains_reject_code.

@@ -38,7 +38,7 @@ export interface CheckRequest {
   /** Envelope sender, internal form ('' = null sender); undefined before MAIL. */
   sender?: string;
   recipient?: string;
-  /** SASL login name (no SASL yet: always undefined). */
+  /** SASL login name, once the client has authenticated. */
   saslUser?: string;
 }
 
@@ -78,6 +78,8 @@ export interface CheckServices {
   /** Recipient validation: undefined when known, else the rejection. */
   checkRecipient(address: string): Promise<Reply | undefined>;
   checkSender(address: string): Promise<Reply | undefined>;
+  /** The SASL logins that own a sender address (smtpd_sender_login_maps); undefined: not listed. */
+  senderLoginOwners(sender: string): Promise<string[] | undefined>;
   warn(msg: string): void;
 }
 

@@ -67,6 +67,7 @@ const SERVICES: CheckServices = {
   checkRecipient: async (a) =>
     a.startsWith('nobody@') ? reply(550, '5.1.1', `<${a}>: Recipient address rejected: User unknown in local recipient table`) : undefined,
   checkSender: async (a) => (a.startsWith('nobody@') ? reply(550, '5.1.0', `<${a}>: Sender address rejected: User unknown in local recipient table`) : undefined),
+  senderLoginOwners: async (a) => (a === 'alice@example.com' ? ['alice'] : undefined),
   warn: (m) => warnings.push(m),
 };
 
@@ -124,6 +125,16 @@ const CASES: Case[] = [
   ['reject_unknown_sender_domain: null MX', { sender: 'reject_unknown_sender_domain' }, { sender: 'a@nullmx.example' }, '556 5.7.27 <a@nullmx.example>: Sender address rejected: Domain nullmx.example does not accept mail (nullMX)'],
   ['reject_unknown_sender_domain: DNS failure defers if permitted', { sender: 'reject_unknown_sender_domain' }, { sender: 'a@broken.example' }, '450 4.1.8 <a@broken.example>: Sender address rejected: Domain not found'],
   ['reject_unknown_recipient_domain', { recipient: 'reject_unknown_recipient_domain' }, { client: client('10.0.0.1'), recipient: 'x@nx.example' }, '450 4.1.2 <x@nx.example>: Recipient address rejected: Domain not found'],
+  ['permit_sasl_authenticated: logged in may relay', { relay: 'permit_sasl_authenticated, reject_unauth_destination' }, { saslUser: 'bob', recipient: 'x@elsewhere.example' }, 'ok'],
+  ['permit_sasl_authenticated: not logged in', { relay: 'permit_sasl_authenticated, reject_unauth_destination' }, { recipient: 'x@elsewhere.example' }, '554 5.7.1 <x@elsewhere.example>: Relay access denied'],
+  ['reject_sender_login_mismatch: owner', { sender: 'reject_sender_login_mismatch' }, { saslUser: 'alice', sender: 'alice@example.com' }, 'ok'],
+  ['reject_sender_login_mismatch: not the owner', { sender: 'reject_sender_login_mismatch' }, { saslUser: 'bob', sender: 'alice@example.com' }, '553 5.7.1 <alice@example.com>: Sender address rejected: not owned by user bob'],
+  ['reject_sender_login_mismatch: unlisted address, logged in', { sender: 'reject_sender_login_mismatch' }, { saslUser: 'bob' }, '553 5.7.1 <a@remote.example>: Sender address rejected: not owned by user bob'],
+  ['reject_sender_login_mismatch: owned address, not logged in', { sender: 'reject_sender_login_mismatch' }, { sender: 'alice@example.com' }, '553 5.7.1 <alice@example.com>: Sender address rejected: not logged in'],
+  ['reject_sender_login_mismatch: unlisted address, not logged in', { sender: 'reject_sender_login_mismatch' }, {}, 'ok'],
+  ['reject_known_sender_login_mismatch: unlisted address, logged in', { sender: 'reject_known_sender_login_mismatch' }, { saslUser: 'bob' }, 'ok'],
+  ['reject_authenticated_sender_login_mismatch: not logged in', { sender: 'reject_authenticated_sender_login_mismatch' }, { sender: 'alice@example.com' }, 'ok'],
+  ['reject_unauthenticated_sender_login_mismatch: logged in, not the owner', { sender: 'reject_unauthenticated_sender_login_mismatch' }, { saslUser: 'bob', sender: 'alice@example.com' }, 'ok'],
   ['reject_rbl_client: listed', { client: 'reject_rbl_client rbl.example' }, {}, '554 5.7.1 Service unavailable; Client host [192.0.2.7] blocked using rbl.example; listed for spam'],
   ['reject_rbl_client: not listed', { client: 'reject_rbl_client rbl.example' }, { client: client('192.0.2.99') }, 'ok'],
   ['reject_rbl_client: filter matches', { client: 'reject_rbl_client rbl.example=127.0.0.[2..11]' }, { client: client('192.0.2.8') }, '554 5.7.1 Service unavailable; Client host [192.0.2.8] blocked using rbl.example'],

@@ -11,6 +11,7 @@ import { formatReply, REPLY, reply } from '../replies.js';
 import { basicRestrictions, type RestrictionFn } from './builtin-basic.js';
 import { dnsRestrictions } from './builtin-dns.js';
 import { nameRestrictions } from './builtin-names.js';
+import { saslRestrictions } from './builtin-sasl.js';
 import { accessRestrictions } from './check-access.js';
 import { DUNNO, rejectWith, type CheckContext, type CheckRequest, type CheckServices, type EvalState, type Outcome, type Stage } from './context.js';
 import { parseRestrictions, type ParsedList } from './list.js';
@@ -21,6 +22,7 @@ const REGISTRY: Readonly<Record<string, RestrictionFn>> = {
   ...nameRestrictions,
   ...dnsRestrictions,
   ...accessRestrictions,
+  ...saslRestrictions,
 };
 
 /** How deep restriction lists from access tables may nest (Postfix's limit too). */

@@ -51,6 +51,10 @@ const PLAIN_RESTRICTIONS = new Set([
   'reject_unknown_recipient_domain',
   'reject_unknown_client_hostname',
   'reject_unknown_reverse_client_hostname',
+  'reject_authenticated_sender_login_mismatch',
+  'reject_unauthenticated_sender_login_mismatch',
+  'reject_sender_login_mismatch',
+  'reject_known_sender_login_mismatch',
 ]);
 
 /** Names from older Postfix versions. */

@@ -1,8 +1,9 @@
 /*
- * sysexits - what a command's exit status means for the mail (Postfix's sys_exits and
- * pipe_command): <sysexits.h> codes map to a status and text (75 EX_TEMPFAIL and
+ * mailbox/sysexits - what a command's exit status means for the mail (Postfix's sys_exits
+ * and pipe_command): <sysexits.h> codes map to a status and text (75 EX_TEMPFAIL and
  * 71 EX_OSERR defer, the others bounce); other codes bounce with 5.3.0; output of the
- * form `4.x.y text` / `5.x.y text` gives the status itself. Pure; used by command.ts.
+ * form `4.x.y text` / `5.x.y text` gives the status itself. Pure; used by mailbox/command
+ * (local's |command delivery and the pipe agent).
  */
 
 const TABLE: Record<number, [string, string]> = {
@@ -38,6 +39,8 @@ export interface CommandEnd {
   timedOut: boolean;
   /** Captured output, already made printable. */
   output: string;
+  /** Reason of a successful delivery (default: `delivered to command: <command>`). */
+  success?: string;
 }
 
 const withOutput = (text: string, output: string): string => (output ? `${text}. Command output: ${output}` : text);
@@ -48,7 +51,7 @@ export function commandStatus(e: CommandEnd): CommandStatus {
   if (e.code === null) {
     return { status: 'deferred', dsn: '4.3.0', reason: withOutput(`Command died with signal ${e.signalNumber ?? e.signal}: "${e.command}"`, e.output) };
   }
-  if (e.code === 0) return { status: 'sent', dsn: '2.0.0', reason: `delivered to command: ${e.command}` };
+  if (e.code === 0) return { status: 'sent', dsn: '2.0.0', reason: e.success ?? `delivered to command: ${e.command}` };
   const m = /^([45])\.(\d{1,3})\.(\d{1,3})\s+(.*)$/s.exec(e.output);
   if (m) return { status: m[1] === '4' ? 'deferred' : 'bounced', dsn: `${m[1]}.${m[2]}.${m[3]}`, reason: (m[4] as string).trim() };
   const known = TABLE[e.code];

@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { commandArgv } from './command.js';
 import { commandStatus, printable } from './sysexits.js';
 
 test('a command\'s exit status maps to a delivery status as in Postfix', () => {
@@ -19,11 +18,4 @@ test('a command\'s exit status maps to a delivery status as in Postfix', () => {
     assert.deepEqual(commandStatus({ ...base, code: null, ...end }), { status, dsn, reason }, JSON.stringify(end));
   }
   assert.equal(printable('a\tb\nc\x01'), 'a b c_');
-});
-
-test('commands run directly when they can, else through the shell', () => {
-  assert.deepEqual(commandArgv('/usr/bin/procmail -a x', ''), ['/usr/bin/procmail', '-a', 'x']);
-  assert.deepEqual(commandArgv('/bin/x > /tmp/y', ''), ['/bin/sh', '-c', '/bin/x > /tmp/y']);
-  assert.deepEqual(commandArgv('exit 75', ''), ['/bin/sh', '-c', 'exit 75']);
-  assert.deepEqual(commandArgv('/bin/x', '/usr/sbin/smrsh -c'), ['/usr/sbin/smrsh', '-c', '/bin/x']);
 });
