@@ -20,6 +20,10 @@ function walk(dir, out) {
   return out;
 }
 
+// The commands' bundles must match the compiled code under test (a bare `tsc --build`
+// does not remake them).
+spawnSync(process.execPath, [join(root, 'scripts', 'bundle.mjs')], { stdio: 'inherit' });
+
 const files = [];
 for (const pkg of readdirSync(join(root, 'packages'))) walk(join(root, 'packages', pkg, 'dist'), files);
 walk(join(root, 'test', 'dist'), files);
