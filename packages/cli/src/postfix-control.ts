@@ -5,12 +5,13 @@
  * Reads: queue_directory, process_id_directory, maillog_file, daemon_directory,
  * mail_name, queue_service_name.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
   FLUSH_TRIGGER, isAlive, pidDirectory, readStatusFile, runningMaster, triggerService, type Config, type MasterStatus,
 } from '@mailroom/global';
+import { commandPath } from './submit-run.js';
 
 const TAG = 'postfix/postfix-script';
 
@@ -43,9 +44,23 @@ function refuseIfRunning(config: Config): void {
   if (pid) die(`${system(config)} is already running (PID ${pid})`);
 }
 
+/**
+ * tidyQueue - as Postfix does at every start: `postsuper -s -p` repairs the queue
+ * structure (files in the wrong hash directory) and removes temporary files that a crash
+ * left behind (a cleanup killed while writing). Its own messages go to the terminal; a
+ * failure is reported but does not stop the start.
+ */
+function tidyQueue(config: Config): void {
+  const postsuper = commandPath('postsuper');
+  if (!postsuper) return;
+  const r = spawnSync(postsuper, ['-c', config.configDir, '-s', '-p'], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000 });
+  if (r.status !== 0) say(`warning: ${postsuper} -s -p failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`}): starting anyway`);
+}
+
 /** start - daemonise master; succeed only when it reports a good start. */
 export async function start(config: Config): Promise<void> {
   refuseIfRunning(config);
+  tidyQueue(config);
   say(`starting ${system(config)}`);
   const log = fs.openSync(daemonLog(config), 'a', 0o644);
   const child = spawn(process.execPath, [masterProgram(config), '-c', config.configDir, '-w'], {
@@ -73,6 +88,7 @@ export async function start(config: Config): Promise<void> {
 /** startForeground - run master here until it exits; signals are passed on. */
 export async function startForeground(config: Config): Promise<never> {
   refuseIfRunning(config);
+  tidyQueue(config);
   say(`starting ${system(config)}`);
   const child = spawn(process.execPath, [masterProgram(config), '-c', config.configDir], { stdio: 'inherit' });
   for (const sig of ['SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGINT'] as const) {
