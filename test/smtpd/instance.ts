@@ -13,7 +13,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { DnsZoneServer, type Zone } from '@mailroom/global';
 import { freePort } from '../master/instance.js';
-import { cleanup, logMessages, makeInstance, startMaster, type Instance } from '../submission/instance.js';
+import { cleanup, logMessages, makeInstance, startMaster, waitFor, type Instance } from '../submission/instance.js';
 
 export { logMessages, queueFiles, readQueued, waitFor, waitIncoming } from '../submission/instance.js';
 
@@ -122,4 +122,11 @@ export function smtpSource(si: SmtpInstance, args: string[]): Promise<{ status: 
 /** hasLog - some log line matches. */
 export function hasLog(si: SmtpInstance, re: RegExp): boolean {
   return logMessages(si).some((l) => re.test(l));
+}
+
+/** expectLog - wait (daemons log asynchronously) until a log line matches; fails after `ms`, showing the log. */
+export async function expectLog(si: SmtpInstance, re: RegExp, ms = 5000): Promise<void> {
+  await waitFor(`a log line matching ${re}`, () => hasLog(si, re), ms).catch(() => {
+    throw new Error(`no log line matches ${re}:\n${logMessages(si).join('\n')}`);
+  });
 }

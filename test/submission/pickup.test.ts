@@ -44,7 +44,7 @@ test('mail submitted while the system is stopped goes out when it starts', async
   assert.deepEqual(m?.qf.recipients.map((x) => x.address), ['user@example.com']);
   assert.equal(header(m?.content ?? '', 'Subject'), 'while stopped');
   const qid = m?.qf.id ?? '';
-  assert.ok(logMessages(inst).includes(`${qid}: uid=${process.getuid?.()} from=<${me}>`), 'pickup logs uid and sender');
+  await waitFor('pickup logs uid and sender', () => logMessages(inst).includes(`${qid}: uid=${process.getuid?.()} from=<${me}>`), 5000);
 });
 
 test('sendmail recipient < message: envelope and headers', async () => {
@@ -122,7 +122,7 @@ test('pickup believes the file owner, not the file', { skip: !isRoot && 'needs r
   assert.equal(r.status, 0, r.stderr);
   const [m] = await takeIncoming(1);
   assert.equal(m?.qf.sender, 'daemon@mail.example.test');
-  assert.ok(logMessages(inst).includes(`${m?.qf.id}: uid=1 from=<daemon>`));
+  await waitFor('pickup logs uid=1', () => logMessages(inst).includes(`${m?.qf.id}: uid=1 from=<daemon>`), 5000);
 
   // A file written by uid 1 that claims to come from root.
   // Written elsewhere, given to uid 1, then moved in: as if uid 1 had written it.
