@@ -119,6 +119,12 @@ export class ServiceRuntime implements ServiceContext {
     process.on('SIGINT', () => this.stop('signal')); // Ctrl-C on `postfix start-fg` reaches us too
     process.on('SIGHUP', () => {}); // a reload is master's business
     process.on('disconnect', () => this.stop('master'));
+    // Master may have died while this process was starting: the event is gone then, and a
+    // process that went on to listen would hold the service's socket until max_idle.
+    if (process.send && !process.connected) {
+      this.stop('master');
+      return;
+    }
     for (let i = 0; i < this.sockets; i++) {
       const server = net.createServer((sock) => {
         if (this.stopping) {
@@ -136,6 +142,7 @@ export class ServiceRuntime implements ServiceContext {
       }).catch((err: Error) => this.fatal(`listen on inherited socket fd ${LISTEN_FD + i}: ${err.message}`));
       server.on('error', (err) => this.log.warn(`accept: ${err.message}`));
       this.servers.push(server);
+      if (this.stopping) server.close(); // stopped (master gone) while this one was opening
     }
     this.report({ t: 'ready' });
     this.log.debug(`daemon started -- service ${this.service}/${this.type}`);
