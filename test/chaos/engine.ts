@@ -22,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort, isRoot, masterCf, ROOT } from '../lib/common.js';
 import { ps, type PsRow as Proc } from '../master/instance.js';
+import { seededRandom } from '@mailroom/global/testing';
 
 const POSTFIX = path.join(ROOT, 'bin/postfix');
 
@@ -81,16 +82,6 @@ export interface ChaosResult {
 }
 
 // ------------------------------------------------------------------ helpers
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -479,7 +470,7 @@ function queueSize(inst: Instance): number {
 export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const log = opts.log ?? (() => undefined);
   const seed = opts.seed ?? Date.now() % 1_000_000;
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const run = seed.toString(36);
   const t0 = Date.now();
   const inst = await makeInstance({ slowSink: opts.slowSink });

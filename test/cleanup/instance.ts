@@ -1,30 +1,20 @@
 /*
  * instance - a throw-away Mailroom instance for cleanup's end-to-end tests: the real
  * daemons of this installation (daemon_directory left at its default), a temporary
- * config, spool and log, and master started in its own process group. The idea is
- * test/master/instance.ts's; this copy runs real daemons and kills only its own master.
+ * config, spool and log, and master started in its own process group. Only the
+ * configuration differs from test/submission/instance.ts (its own master.cf and extra
+ * files); starting, log reading and removal are that harness's.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { baseMainCf, isRoot } from '../lib/common.js';
+import { cleanup as stop, type Instance } from '../submission/instance.js';
 
-import { baseMainCf, isRoot, killGroup, logFileMessages, MASTER, ROOT, waitFor } from '../lib/common.js';
-
-export { ROOT, waitFor };
-
-/** logMessages - the `msg` of every JSON line in the instance's log. */
-export function logMessages(inst: Instance): string[] {
-  return logFileMessages(inst.logFile);
-}
-
-export interface Instance {
-  dir: string;
-  etc: string;
-  spool: string;
-  logFile: string;
-  master?: ChildProcess;
-}
+export { ROOT } from '../lib/common.js';
+export { logMessages, startMaster, waitFor, type Instance } from '../submission/instance.js';
+export { stop };
 
 /** makeInstance - config (`@DIR@` in mainCf and files stands for the instance directory). */
 export function makeInstance(mainCf: string, masterCf: string, files: Record<string, string> = {}): Instance {
@@ -38,20 +28,4 @@ export function makeInstance(mainCf: string, masterCf: string, files: Record<str
   fs.writeFileSync(path.join(inst.etc, 'master.cf'), `${masterCf}\n`);
   if (isRoot) execFileSync('chown', ['-R', 'nobody', inst.spool]);
   return inst;
-}
-
-
-
-/** startMaster - run master in the foreground of its own process group; wait until it serves. */
-export async function startMaster(inst: Instance): Promise<void> {
-  const p = spawn(process.execPath, [MASTER, '-c', inst.etc], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
-  p.stderr?.resume();
-  inst.master = p;
-  await waitFor('master to start', () => logMessages(inst).some((l) => l.startsWith('daemon started -- ')));
-}
-
-/** stop - kill master's process group (its children with it) and remove the files. */
-export function stop(inst: Instance): void {
-  killGroup(inst.master?.pid);
-  fs.rmSync(inst.dir, { recursive: true, force: true });
 }

@@ -121,17 +121,8 @@ export async function greeted(si: SmtpInstance, ehlo = true): Promise<RawClient>
   return c;
 }
 
-/** rng - mulberry32: a small seeded generator, so random input is the same on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** rng - the seeded generator of @mailroom/global/testing: random input is the same on every run. */
+export { seededRandom as rng } from '@mailroom/global/testing';
 
 /** randomBytes - `n` bytes from `next`. */
 export function randomBytes(next: () => number, n: number): Buffer {

@@ -46,14 +46,4 @@ export function captureLog(): { log: Logger; lines: Array<{ level: number; msg: 
   return { log, lines };
 }
 
-/** seededRandom - a small deterministic PRNG (mulberry32) for fuzzing with a fixed seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../testing.js';

@@ -6,16 +6,7 @@ import { cidrDialect } from './cidr.js';
 import { pcreDialect, regexpDialect } from './regexp.js';
 import { compileRules } from './rules.js';
 import { sourceLines } from './source.js';
-
-/** rng - a small deterministic generator (mulberry32), so failures can be replayed. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../testing.js';
 
 const ALPHABET = ['/', '!', '\\', '[', ']', '(', ')', '{', '}', '?', '*', '+', '|', '^', '$', '.', ':', '#', ' ', '\t', '\n', 'a', 'Z', '1', '0',
   '$1', '${2}', 'if ', 'endif', '[:alpha:]', '(?', '(?P<n>', '\\Q', '\\E', '/i', '/x', '/U', '::', '1.2.3.4', '/24', '"', ',', '@', '%'];
@@ -27,7 +18,7 @@ function randomText(next: () => number, length: number): string {
 }
 
 test('random sources: rule tables and aliases warn or work, never throw', () => {
-  const next = rng(20240601);
+  const next = seededRandom(20240601);
   const log = { warn: (): void => undefined };
   for (let round = 0; round < 1500; round++) {
     const text = randomText(next, 5 + Math.floor(next() * 40));
