@@ -3,33 +3,7 @@
  * a date (Arrival-Date, Will-Retry-Until, Date), its line_wrap() of long report
  * lines, and masking of control characters in reasons. Pure; reads no parameters.
  */
-
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-const two = (n: number): string => String(n).padStart(2, '0');
-
-/** zoneName - the local zone's abbreviation (`UTC`, `EST`) when the platform has a short one. */
-function zoneName(d: Date): string {
-  try {
-    const part = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName');
-    return part && /^[A-Z]{2,5}$/.test(part.value) ? part.value : '';
-  } catch {
-    return '';
-  }
-}
-
-/** mailDate - RFC 5322 date in local time, as Postfix prints it: `Sun, 29 Nov 2020 10:30:41 -0500 (EST)`. */
-export function mailDate(ms: number): string {
-  const d = new Date(ms);
-  const off = -d.getTimezoneOffset();
-  const sign = off < 0 ? '-' : '+';
-  const abs = Math.abs(off);
-  const zone = zoneName(d);
-  return `${DAYS[d.getDay()]}, ${d.getDate()} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ` +
-    `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${sign}${two(Math.floor(abs / 60))}${two(abs % 60)}` +
-    (zone ? ` (${zone})` : '');
-}
+export { mailDate } from '@mailroom/global';
 
 /**
  * lineWrap - break `text` at white space into lines of at most `length` columns

@@ -5,41 +5,12 @@
  * and the RFC 5322 date of mail_date(3) (`Tue,  1 Apr 2025 10:00:00 +0200 (CEST)`).
  * Pure functions; used by headers.ts. Parameters come in through CleanupSettings.
  */
-import { externalForm, type CleanupBegin } from '@mailroom/global';
+import { externalForm, mailDate, type CleanupBegin } from '@mailroom/global';
+
+export { mailDate };
 import type { CleanupSettings } from './settings.js';
 
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const two = (n: number): string => String(n).padStart(2, '0');
-
-const zoneFormat = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' });
-/** Zone names by UTC offset: the name only changes when the offset does (Intl is slow). */
-const zoneNames = new Map<number, string>();
-
-/** zoneName - the local time zone's short name (`UTC`, `CEST`, or `GMT+2` where none exists). */
-function zoneName(d: Date): string {
-  const off = d.getTimezoneOffset();
-  let name = zoneNames.get(off);
-  if (name === undefined) {
-    name = zoneFormat.formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? 'UTC';
-    zoneNames.set(off, name);
-  }
-  return name;
-}
-
-/** mailDate - Postfix's mail_date(): local time, day padded with a space, offset and zone. */
-export function mailDate(ms: number): string {
-  const d = new Date(ms);
-  const off = -d.getTimezoneOffset();
-  const sign = off < 0 ? '-' : '+';
-  const abs = Math.abs(off);
-  const day = String(d.getDate()).padStart(2, ' ');
-  return (
-    `${DAYS[d.getDay()]}, ${day} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ` +
-    `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ` +
-    `${sign}${two(Math.floor(abs / 60))}${two(abs % 60)} (${zoneName(d)})`
-  );
-}
 
 /** messageIdFor - `YYYYMMDDhhmmss.QUEUEID@myhostname` (UTC), without the brackets. */
 export function messageIdFor(queueId: string, myhostname: string, ms: number): string {

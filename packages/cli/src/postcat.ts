@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import { Command } from 'commander';
 import {
   bufferSource, dumpQueueFile, fileSource, findQueueFile, isQueueId, QueueDumpError, SEARCH_QUEUES,
-  spoolFromConfig, type DumpFlags, type DumpSource,
+  spoolFromConfig, strerror, type DumpFlags, type DumpSource,
 } from '@mailroom/global';
 import { fatal, loadConfigOrDie, warn } from './util.js';
 
@@ -25,16 +25,7 @@ const USAGE = 'usage: postcat [-b (body text)] [-c config_dir] [-d (decimal reco
 /** Postfix's queue order for -q, then corrupt/ (where a damaged file may have gone). */
 const CAT_QUEUES = [...SEARCH_QUEUES, 'corrupt'] as const;
 
-/** C library wording of the errors an open can give (Postfix prints %m). */
-const STRERROR: Record<string, string> = {
-  ENOENT: 'No such file or directory', EACCES: 'Permission denied', EISDIR: 'Is a directory',
-  ENOTDIR: 'Not a directory', ELOOP: 'Too many levels of symbolic links', EMFILE: 'Too many open files',
-};
 
-function strerror(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code ?? '';
-  return STRERROR[code] ?? (err as Error).message;
-}
 
 /** Output buffered into large writes; standard output is synchronous for files and pipes. */
 function makeSink(): { out: (c: string | Buffer) => void; flush: () => void } {

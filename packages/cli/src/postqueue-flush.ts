@@ -14,9 +14,9 @@
  * success means the request was handed over. Reads: queue_directory,
  * queue_service_name, pickup_service_name, trigger_timeout.
  */
-import net from 'node:net';
 import {
-  fileFlushTrigger, FLUSH_TRIGGER, isQueueId, siteFlushTrigger, triggerService, TRIGGER_WAKEUP, type Config,
+  fileFlushTrigger, FLUSH_TRIGGER, isQueueId, siteFlushTrigger, triggerService, TRIGGER_WAKEUP, validAddressLiteral, validHostname,
+  type Config,
 } from '@mailroom/global';
 import { EX_UNAVAILABLE, EX_USAGE } from './submit-sysexits.js';
 import { fatal } from './util.js';
@@ -28,21 +28,7 @@ function quoted(text: string): string {
   return `"${text.slice(0, 100)}${text.length > 100 ? '...' : ''}"`;
 }
 
-/** validHostname - Postfix's valid_hostname(): dot-separated labels of letters, digits, `-`, `_`; not all-numeric. */
-export function validHostname(name: string): boolean {
-  if (name.length === 0 || name.length > 255) return false;
-  const labels = name.split('.');
-  if (labels.some((l) => l.length === 0 || l.length > 63 || !/^[A-Za-z0-9_-]+$/.test(l) || l.startsWith('-') || l.endsWith('-'))) return false;
-  return !labels.every((l) => /^[0-9]+$/.test(l)); // a numeric "hostname" must be written as [address]
-}
 
-/** validAddressLiteral - `[192.0.2.1]` or `[ipv6:2001:db8::1]`, as Postfix's valid_mailhost_literal(). */
-export function validAddressLiteral(site: string): boolean {
-  const m = /^\[(.*)\]$/.exec(site);
-  if (!m) return false;
-  const inner = m[1] as string;
-  return /^ipv6:/i.test(inner) ? net.isIPv6(inner.slice(5)) : net.isIPv4(inner);
-}
 
 async function trigger(prog: string, config: Config, service: string, data: string): Promise<void> {
   const timeout = config.getTime('trigger_timeout') * 1000;
@@ -67,3 +53,5 @@ export async function flushFile(prog: string, config: Config, id: string): Promi
   if (!isQueueId(id)) fatal(prog, `Cannot flush queue ID - invalid name: ${quoted(id)}`, EX_USAGE);
   await trigger(prog, config, config.get('queue_service_name'), fileFlushTrigger(id));
 }
+
+export { validAddressLiteral, validHostname };

@@ -15,7 +15,7 @@
  *               spacing (`{"queue_name": "deferred", ...}`).
  * Pure functions; used by postqueue-show.ts.
  */
-import { isLongQueueId, type ShowqMessage } from '@mailroom/global';
+import { asctime as formatAsctime, isLongQueueId, type ShowqMessage } from '@mailroom/global';
 
 interface Layout {
   /** Width of the queue ID column (left-aligned). */
@@ -35,9 +35,6 @@ const LONG: Layout = { id: 17, size: 8, time: 19, heading: ['----Queue ID-----',
 /** Reasons are right-aligned so that the closing parenthesis ends in column 78. */
 const REASON_COLUMN = 76;
 
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const two = (n: number): string => String(n).padStart(2, '0');
 
 /** The last time formatted: queued mail often arrives in bursts within one second. */
 let lastTime = { seconds: NaN, tz: '', text: '' };
@@ -46,9 +43,7 @@ let lastTime = { seconds: NaN, tz: '', text: '' };
 export function asctime(epochSeconds: number): string {
   const tz = process.env.TZ ?? '';
   if (lastTime.seconds === epochSeconds && lastTime.tz === tz) return lastTime.text;
-  const d = new Date(epochSeconds * 1000);
-  const text = `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]}${String(d.getDate()).padStart(3, ' ')} ` +
-    `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${d.getFullYear()}`;
+  const text = formatAsctime(epochSeconds);
   lastTime = { seconds: epochSeconds, tz, text };
   return text;
 }

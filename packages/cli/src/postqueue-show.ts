@@ -14,22 +14,14 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { ProtocolError, readShowq, servicePath, type Config, type ShowqMessage } from '@mailroom/global';
+import { ProtocolError, readShowq, servicePath, strerror, type Config, type ShowqMessage } from '@mailroom/global';
 import { jsonLine, MailqFormatter } from './postqueue-format.js';
 import { EX_OSERR, EX_SOFTWARE, EX_UNAVAILABLE } from './submit-sysexits.js';
 import { fatal, warn } from './util.js';
 
 export type ListMode = 'mailq' | 'json';
 
-/** C library wording of the connect errors Postfix prints with %m. */
-const STRERROR: Record<string, string> = {
-  ENOENT: 'No such file or directory', ECONNREFUSED: 'Connection refused', EACCES: 'Permission denied',
-  EPERM: 'Operation not permitted', ENOTSOCK: 'Socket operation on non-socket', ENOTDIR: 'Not a directory',
-};
 
-function strerror(err: NodeJS.ErrnoException): string {
-  return STRERROR[err.code ?? ''] ?? err.message;
-}
 
 /** connect - a connection to the showq socket, or the connect error. */
 function connect(file: string): Promise<net.Socket | NodeJS.ErrnoException> {

@@ -18,7 +18,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { filesInUse, isLockName, isQueueId, lockQueueFile, type QueueLock, type QueueName, type Spool } from '@mailroom/global';
+import { filesInUse, isLockName, isQueueId, lockQueueFile, strerror, type QueueLock, type QueueName, type Spool } from '@mailroom/global';
 import type { CommandLog } from './cmdlog.js';
 
 /** Directories holding message files (the others hold per-message logs or flush logs). */
@@ -42,15 +42,6 @@ export interface Counts {
   expired: number;
 }
 
-/** strerror - the C library's wording (Postfix prints %m). */
-export function strerror(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  const text: Record<string, string> = {
-    ENOENT: 'No such file or directory', EACCES: 'Permission denied', EPERM: 'Operation not permitted',
-    ENOTEMPTY: 'Directory not empty', EXDEV: 'Invalid cross-device link', ENOSPC: 'No space left on device',
-  };
-  return text[e.code ?? ''] ?? e.message;
-}
 
 /** Bits of a superPass request. */
 export const ACTION = {

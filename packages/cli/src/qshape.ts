@@ -17,7 +17,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { readQueueFileSync } from '@mailroom/global';
+import { readQueueFileSync, strerror } from '@mailroom/global';
 import { getopt, GetoptError } from './getopt.js';
 import { DEFAULT_SHAPE, QueueShape, type ShapeOptions } from './qshape-table.js';
 import { loadConfigOrDie } from './util.js';
@@ -79,7 +79,7 @@ function* files(dir: string): Generator<string> {
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch (err) {
-    process.stderr.write(`${PROG}: Can't stat ${dir}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (err as Error).message}\n`);
+    process.stderr.write(`${PROG}: Can't stat ${dir}: ${strerror(err)}\n`);
     return;
   }
   for (const e of entries) {

@@ -1,5 +1,7 @@
 /* @mailroom/global - mail-specific code shared by every daemon and command. */
 export * from './log.js';
+export * from './dates.js';
+export * from './errno.js';
 export * from './address/index.js';
 export * from './params/index.js';
 export * from './config/index.js';

@@ -14,11 +14,11 @@
  *     4.7.5 `Server certificate not verified`.
  * Used by deliver.ts.
  */
-import type { Logger } from '@mailroom/global';
+import { strerror, type Logger } from '@mailroom/global';
 import type { Destination } from './nexthop.js';
 import { parseCapabilities, replyClass, replyDsn, replyText, type Reply } from './reply.js';
 import type { SaslClient } from './sasl.js';
-import { endpointName, relayName, Session, SessionLost, strerror, type Endpoint } from './session.js';
+import { endpointName, relayName, Session, SessionLost, type Endpoint } from './session.js';
 import type { ClientSettings } from './settings.js';
 import { connectFailed, lost, refused, said, soften, statusOf, type Outcome } from './status.js';
 import { judge, tlsOptions, type TlsFiles } from './tls.js';

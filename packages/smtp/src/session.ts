@@ -43,16 +43,6 @@ export class SessionLost extends Error {
   }
 }
 
-/** strerror - the C library's words for the connect errors a mail log shows. */
-export function strerror(err: NodeJS.ErrnoException): string {
-  const words: Record<string, string> = {
-    ECONNREFUSED: 'Connection refused', ETIMEDOUT: 'Connection timed out', EHOSTUNREACH: 'No route to host',
-    ENETUNREACH: 'Network is unreachable', ECONNRESET: 'Connection reset by peer', ENOENT: 'No such file or directory',
-    EACCES: 'Permission denied', EADDRNOTAVAIL: 'Cannot assign requested address', EPIPE: 'Broken pipe',
-    EAFNOSUPPORT: 'Address family not supported by protocol', ENOTSOCK: 'Socket operation on non-socket',
-  };
-  return (err.code && words[err.code]) || err.message;
-}
 
 interface Waiter {
   resolve(r: Reply): void;

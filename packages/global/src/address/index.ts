@@ -74,3 +74,4 @@ export function isFqdn(domain: string): boolean {
   const labels = domain.replace(/\.$/, '').split('.');
   return labels.length >= 2 && labels.every((l) => /^[A-Za-z0-9\u0080-\uffff]([A-Za-z0-9\u0080-\uffff-]{0,61}[A-Za-z0-9\u0080-\uffff])?$/.test(l));
 }
+export * from './hostname.js';

@@ -5,7 +5,9 @@
  * local and virtual delivery agents. Reads no parameters.
  */
 import { errnoCode } from '../queue/errors.js';
-import { errnoText } from '../tables/types.js';
+import { strerror } from '../errno.js';
+
+export { strerror };
 
 /** A delivery that failed with a status: `4.x.x` is deferred, `5.x.x` bounced. */
 export class MailboxError extends Error {
@@ -19,24 +21,6 @@ export class MailboxError extends Error {
   }
 }
 
-/** Texts errnoText does not know, as strerror(3) prints them. */
-const MORE_TEXTS: Record<string, string> = {
-  EFBIG: 'File too large',
-  EDQUOT: 'Disk quota exceeded',
-  EAGAIN: 'Resource temporarily unavailable',
-  EWOULDBLOCK: 'Resource temporarily unavailable',
-  ELOOP: 'Too many levels of symbolic links',
-  ESTALE: 'Stale file handle',
-  EXDEV: 'Invalid cross-device link',
-  ENAMETOOLONG: 'File name too long',
-  EBADF: 'Bad file descriptor',
-};
-
-/** strerror - the C library's text for a system error ("Permission denied"). */
-export function strerror(err: unknown): string {
-  const code = errnoCode(err);
-  return (code && MORE_TEXTS[code]) || errnoText(err);
-}
 
 /** mboxDsn - Postfix's status for a mailbox write error: full disk 4.3.1, retry 4.2.0, over quota 5.2.2. */
 export function mboxDsn(err: unknown, dflt: string): string {

@@ -6,6 +6,7 @@
  * by the local, virtual and pipe delivery agents and by mailbox/mbox. Reads no parameters.
  */
 import { externalForm, internalForm } from '../address/index.js';
+import { asctime } from '../dates.js';
 
 /** The sender shown in a From_ line for the null sender. */
 export const MAILER_DAEMON = 'MAILER-DAEMON';
@@ -28,15 +29,7 @@ export function envelopeHeaders(h: EnvelopeHeaderSpec): string {
   return out;
 }
 
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const pad2 = (n: number): string => String(n).padStart(2, '0');
 
-/** asctime - `Tue Nov  4 09:05:01 2025` in local time, as asctime(3) prints it (24 characters). */
-export function asctime(d: Date): string {
-  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ` +
-    `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())} ${d.getFullYear()}`;
-}
 
 /** mboxFromLine - the UNIX mailbox envelope line: `From sender  Tue Nov  4 09:05:01 2025`. */
 export function mboxFromLine(sender: string, when: Date = new Date()): string {

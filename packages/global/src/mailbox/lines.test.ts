@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LineConverter, convertWhole } from './lines.js';
-import { asctime, deliveredToAddresses, envelopeHeaders, mboxFromLine } from './headers.js';
+import { asctime } from '../dates.js';
+import { deliveredToAddresses, envelopeHeaders, mboxFromLine } from './headers.js';
 
 const whole = (text: string, quote: boolean): string => Buffer.concat(convertWhole(Buffer.from(text), quote)).toString();
 

@@ -14,6 +14,7 @@
  * local time in asctime() form. Used by packages/cli postcat. Reads no parameters.
  */
 import fs from 'node:fs';
+import { asctime } from '../dates.js';
 import { dumpContent, linePrefix, type DumpFlags, type DumpSink, type DumpSource } from './dump-content.js';
 import { SIZE_FIELDS } from './format.js';
 import { readAt } from './fsio.js';
@@ -28,17 +29,7 @@ export class DumpError extends Error {}
 const ENVELOPE_TYPES = new Set<number>([REC.SIZE, REC.TIME, REC.WARN, REC.FULL, REC.FROM, REC.ATTR, REC.DSN_ENVID,
   REC.DSN_RET, REC.DSN_ORCPT, REC.DSN_NOTIFY, REC.ORCP, REC.RCPT, REC.DONE, REC.MESG]);
 
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const two = (n: number): string => String(n).padStart(2, '0');
 
-/** asctime - C's asctime(localtime(t)) without the newline: `Thu Jan  1 00:00:00 1970`. */
-export function asctime(epochSeconds: number): string {
-  const d = new Date(epochSeconds * 1000);
-  if (Number.isNaN(d.getTime())) return String(epochSeconds);
-  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2)} ` +
-    `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${d.getFullYear()}`;
-}
 
 /** fileSource - a DumpSource over an open file descriptor. */
 export function fileSource(fd: number): DumpSource {

@@ -4,6 +4,7 @@
  * errors tables raise. Used by every daemon that reads `*_maps` parameters and by
  * postmap/postalias. Reads no parameters.
  */
+import { strerror } from '../errno.js';
 
 /** How a table treats lookup keys (Postfix's DICT_FLAG_FOLD_FIX, _FIXED, _PATTERN). */
 export interface TableFlags {
@@ -84,19 +85,5 @@ export function foldKey(key: string, fold: boolean): string {
 
 /** errnoText - the C library's text for a Node file error ("No such file or directory"). */
 export function errnoText(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  const texts: Record<string, string> = {
-    ENOENT: 'No such file or directory',
-    EACCES: 'Permission denied',
-    EPERM: 'Operation not permitted',
-    EISDIR: 'Is a directory',
-    ENOTDIR: 'Not a directory',
-    EEXIST: 'File exists',
-    ENOSPC: 'No space left on device',
-    EROFS: 'Read-only file system',
-    EMFILE: 'Too many open files',
-    EIO: 'Input/output error',
-  };
-  if (code && texts[code]) return texts[code];
-  return err instanceof Error ? err.message : String(err);
+  return strerror(err);
 }

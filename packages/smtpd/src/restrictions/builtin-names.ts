@@ -6,8 +6,7 @@
  * Reads (through RestrictionSettings): invalid_hostname_reject_code, non_fqdn_reject_code,
  * unknown_hostname_reject_code, unknown_client_reject_code, reject_tempfail_action.
  */
-import net from 'node:net';
-import { isFqdn, splitAddress } from '@mailroom/global';
+import { isFqdn, splitAddress, validAddressLiteral, validHostname } from '@mailroom/global';
 import { reply } from '../replies.js';
 import type { RestrictionFn } from './builtin-basic.js';
 import { DUNNO, rejectWith, tempfail, type CheckContext, type LookupStatus, type Outcome } from './context.js';
@@ -15,18 +14,12 @@ import { refusal } from './words.js';
 
 /** isAddressLiteral - `[192.0.2.1]` or `[IPv6:2001:db8::1]`, well formed. */
 export function isAddressLiteral(name: string): boolean {
-  const m = /^\[(?:ipv6:)?(.+)\]$/i.exec(name);
-  if (!m) return false;
-  const v6 = /^\[ipv6:/i.test(name);
-  return v6 ? net.isIPv6(m[1] as string) : net.isIPv4(m[1] as string);
+  return validAddressLiteral(name);
 }
 
 /** isValidHostname - Postfix's valid_hostname(): labels of letters, digits, `-`, `_`; not all numeric. */
 export function isValidHostname(name: string): boolean {
-  const n = name.replace(/\.$/, '');
-  if (n.length === 0 || n.length > 255) return false;
-  if (/^[\d.]+$/.test(n)) return false;
-  return n.split('.').every((l) => l.length > 0 && l.length <= 63 && /^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?$/.test(l));
+  return validHostname(name.replace(/\.$/, ''));
 }
 
 /** domainExists - MX, A or AAAA for name: ok, notfound or tempfail. */
