@@ -11,8 +11,7 @@
  * Table failures throw CleanupFailure (the message is deferred). Used by envelope.ts
  * and headers.ts; parameters come in through MappingSettings.
  */
-import { lookupAddress, splitAddress, TableLookupError, type AddressResolver, type Logger } from '@mailroom/global';
-import { parseAddressList } from './header-addr.js';
+import { lookupAddress, parseTableAddresses, splitAddress, TableLookupError, type AddressResolver, type Logger } from '@mailroom/global';
 import type { MappingSettings, NamedMaps } from './settings.js';
 import { CleanupFailure, FAIL } from './state.js';
 
@@ -53,7 +52,7 @@ export async function mapAddress(ctx: MapContext, maps: NamedMaps, address: stri
   if (!hit) return undefined;
   const { local } = splitAddress(address);
   const ext = propagate && hit.extension ? `${hit.delimiter ?? ''}${hit.extension}` : '';
-  const results = hit.value.trim().startsWith('@') ? [hit.value.trim()] : parseAddressList(hit.value);
+  const results = hit.value.trim().startsWith('@') ? [hit.value.trim()] : parseTableAddresses(hit.value);
   if (results.length === 0) {
     ctx.log.warn(`${maps.name} lookup of ${address} returns non-address result "${hit.value}"`);
     return undefined;

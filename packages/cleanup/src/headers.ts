@@ -8,11 +8,10 @@
  * and undisclosed_recipients_header. Headers arrive in batches and leave as bytes.
  * Used by session.ts.
  */
-import { CLEANUP_FLAG, externalForm, type CleanupBegin, type RewriteRule } from '@mailroom/global';
+import { CLEANUP_FLAG, externalForm, findAddresses, replaceAddresses, type CleanupBegin, type RewriteRule } from '@mailroom/global';
 import { map11, masquerade, type MapContext } from './addr-map.js';
 import { checkLine } from './checks.js';
 import type { Envelope } from './envelope.js';
-import { findAddresses, replaceAddresses } from './header-addr.js';
 import { HDR, headerFlags, isHeaderText } from './header-opts.js';
 import { headerFromText, type RawHeader } from './header-split.js';
 import { mailDate, messageIdFor } from './received.js';

@@ -75,3 +75,4 @@ export function isFqdn(domain: string): boolean {
   return labels.length >= 2 && labels.every((l) => /^[A-Za-z0-9\u0080-\uffff]([A-Za-z0-9\u0080-\uffff-]{0,61}[A-Za-z0-9\u0080-\uffff])?$/.test(l));
 }
 export * from './hostname.js';
+export * from './header-addr.js';

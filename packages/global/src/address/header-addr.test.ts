@@ -1,7 +1,7 @@
 /* header-addr: addresses found in header values and replaced in place, table-driven. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findAddresses, parseAddressList, replaceAddresses } from './header-addr.js';
+import { findAddresses, parseTableAddresses, replaceAddresses } from './header-addr.js';
 
 test('findAddresses finds each addr-spec, skipping names, comments, groups and routes', () => {
   const cases: [string, string[]][] = [
@@ -30,8 +30,8 @@ test('replaceAddresses changes only the addresses and quotes local parts when ne
   for (const [text, to, want] of cases) assert.equal(replaceAddresses(text, findAddresses(text), to), want, text);
 });
 
-test('parseAddressList reads table results', () => {
-  assert.deepEqual(parseAddressList('a@x, b@y c@z'), ['a@x', 'b@y', 'c@z']);
-  assert.deepEqual(parseAddressList('"x y"@example.com,other'), ['x y@example.com', 'other']);
-  assert.deepEqual(parseAddressList(''), []);
+test('parseTableAddresses reads table results', () => {
+  assert.deepEqual(parseTableAddresses('a@x, b@y c@z'), ['a@x', 'b@y', 'c@z']);
+  assert.deepEqual(parseTableAddresses('"x y"@example.com,other'), ['x y@example.com', 'other']);
+  assert.deepEqual(parseTableAddresses(''), []);
 });

@@ -1,11 +1,12 @@
 /*
- * header-addr - find the addresses in an address-list header value (From, To, Cc,
- * Reply-To ...) and replace them in place, as Postfix's tok822 parser does for
- * cleanup: display names, comments and groups are kept as written; only each
- * addr-spec is touched. Also parses the comma-separated results of canonical and
- * virtual tables. Pure functions; used by headers.ts and addr-map.ts.
+ * address/header-addr - find the addresses in an RFC 822 address list (From, To, Cc,
+ * Reply-To ... header values, sendmail's command-line recipients) and replace them in
+ * place, as Postfix's tok822 parser does: display names, comments and groups are kept as
+ * written; only each addr-spec is touched. Also parses the comma-separated results of
+ * canonical and virtual tables. Pure functions; used by cleanup and sendmail.
  */
-import { externalForm, internalForm, splitOutsideQuotes } from '@mailroom/global';
+import { splitOutsideQuotes } from '../tables/aliases.js';
+import { externalForm, internalForm } from './index.js';
 
 /** One address found in a header value: where its text is, and its internal form. */
 export interface AddrSpan {
@@ -131,10 +132,10 @@ export function replaceAddresses(text: string, spans: readonly AddrSpan[], addre
 }
 
 /**
- * parseAddressList - the internal forms of a table result: addresses separated by
+ * parseTableAddresses - the internal forms of a table result: addresses separated by
  * commas or white space (outside quotes); `Name <addr>` forms are understood too.
  */
-export function parseAddressList(text: string): string[] {
+export function parseTableAddresses(text: string): string[] {
   const spaced = /[<>()]/.test(text) ? [text] : splitOutsideQuotes(text, ' \t\r\n');
   return spaced
     .flatMap((part) => findAddresses(part))
