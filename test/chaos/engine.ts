@@ -15,13 +15,14 @@
  *   queued      still in the queue when the drain ended (reported)
  * Used by scripts/chaos.mjs (`npm run chaos`) and test/chaos/chaos.test.ts (a small run).
  */
-import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, isRoot, masterCf, ROOT } from '../lib/common.js';
 import { ps, type PsRow as Proc } from '../master/instance.js';
+import { lookupUser } from '@mailroom/global';
 import { seededRandom } from '@mailroom/global/testing';
 
 const POSTFIX = path.join(ROOT, 'bin/postfix');
@@ -85,14 +86,6 @@ export interface ChaosResult {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function uidOf(user: string): number {
-  return Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }).trim());
-}
-
-function gidOf(user: string): number {
-  return Number(execFileSync('id', ['-g', user], { encoding: 'utf8' }).trim());
-}
-
 /** filesUnder - every regular file below `dir` (none when it does not exist). */
 function filesUnder(dir: string): string[] {
   const out: string[] = [];
@@ -149,8 +142,8 @@ export async function makeInstance(o: InstanceOptions = {}): Promise<Instance> {
   };
   for (const d of [inst.etc, inst.vmail, inst.sinkDir]) fs.mkdirSync(d, { mode: 0o755 });
   const sinkPort = await freePort();
-  const uid = isRoot ? uidOf('nobody') : (process.getuid?.() ?? 0);
-  const gid = isRoot ? gidOf('nobody') : (process.getgid?.() ?? 0);
+  const uid = isRoot ? (lookupUser('nobody')?.uid ?? 65534) : (process.getuid?.() ?? 0);
+  const gid = isRoot ? (lookupUser('nobody')?.gid ?? 65534) : (process.getgid?.() ?? 0);
   if (isRoot) fs.chownSync(inst.sinkDir, uid, gid);
   const main = [
     `queue_directory = ${inst.spool}`,

@@ -12,7 +12,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { scanQueue, Spool, type QueueName } from '@mailroom/global';
+import { lookupUser, scanQueue, Spool, type QueueName } from '@mailroom/global';
 import { freePort } from '../master/instance.js';
 import { cleanup, isRoot, makeInstance, run, type Instance } from '../submission/instance.js';
 
@@ -29,13 +29,6 @@ export const PQ_MASTER_CF = [
   'relay     unix  -       -       n       -       -       smtp',
 ].join('\n');
 
-/** uidOf - the uid and gid of an account, or undefined. */
-export function uidOf(user: string): { uid: number; gid: number } | undefined {
-  const r = spawnSync('id', ['-u', user], { encoding: 'utf8' });
-  const g = spawnSync('id', ['-g', user], { encoding: 'utf8' });
-  if (r.status !== 0 || g.status !== 0) return undefined;
-  return { uid: Number(r.stdout.trim()), gid: Number(g.stdout.trim()) };
-}
 
 export interface PqInstance extends Instance {
   queue: Spool;
@@ -52,7 +45,7 @@ export interface PqInstance extends Instance {
 export async function makePqInstance(): Promise<PqInstance> {
   const relayPort = await freePort();
   const slowPort = await freePort();
-  const separate = isRoot && uidOf('postfix') !== undefined && uidOf('nobody') !== undefined;
+  const separate = isRoot && lookupUser('postfix') !== undefined && lookupUser('nobody') !== undefined;
   const inst = makeInstance([
     ...(separate ? ['mail_owner = postfix'] : []),
     `relayhost = [127.0.0.1]:${relayPort}`,
@@ -63,7 +56,7 @@ export async function makePqInstance(): Promise<PqInstance> {
   fs.writeFileSync(path.join(inst.etc, 'master.cf'), `${PQ_MASTER_CF}\n`);
   return {
     ...inst, queue: new Spool(inst.spool), relayPort, slowPort, peers: [], slowSockets: [],
-    outsider: separate ? uidOf('nobody') : undefined,
+    outsider: separate ? lookupUser('nobody') : undefined,
   };
 }
 

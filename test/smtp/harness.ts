@@ -9,7 +9,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  createSpool, deliverReplyCodec, deliverRequestCodec, IpcClient, QueueFileWriter, readQueueFile,
+  createSpool, deliverReplyCodec, deliverRequestCodec, IpcClient, lookupUser, QueueFileWriter, readQueueFile,
   type DeliverReply, type DeliverRequest, type Spool,
 } from '@mailroom/global';
 import { cleanup, isRoot, makeInstance, ROOT, runMaster, waitFor, type Instance } from '../master/instance.js';
@@ -55,7 +55,7 @@ export async function agentInstance(mainCf: string, extraMasterCf: string[] = []
       for (const r of spec.rcpts) w.addRecipient({ address: r });
       await w.writeContent(Buffer.from(spec.content ?? `Subject: test ${w.id}\nFrom: sender@example.org\n\nhello from ${w.id}\n.leading dot\n`));
       await w.commit();
-      if (isRoot) fs.chownSync(w.path, uidOf('nobody'), -1);
+      if (isRoot) fs.chownSync(w.path, (lookupUser('nobody')?.uid ?? 65534), -1);
       const q = await readQueueFile(w.path);
       return {
         type: 'deliver', queueId: q.id, path: q.path, contentOffset: q.contentOffset, contentSize: q.contentSize,
@@ -118,9 +118,6 @@ export async function agentInstance(mainCf: string, extraMasterCf: string[] = []
   return ai;
 }
 
-function uidOf(user: string): number {
-  return Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }).trim());
-}
 
 /** smtpSink - Postfix's smtp-sink on `addr:port` (extra flags e.g. `-r rcpt`); its counters on stdout. */
 export function smtpSink(ai: AgentInstance, listen: string, flags: string[] = []): { proc: ChildProcess; output: () => string } {
